@@ -1,0 +1,69 @@
+/* Shared helpers of the mcsec CLI: argument access, hex/file input, JSON output,
+ * one-line errors. Exit codes: 0 success/valid, 1 verification failed or input
+ * rejected, 2 usage or environment error. */
+#ifndef MCSEC_CLI_H
+#define MCSEC_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mcsec/common.h"
+
+#define CLI_OK 0
+#define CLI_REJECT 1
+#define CLI_USAGE 2
+
+/* A parsed command line: --name value pairs and bare positionals. */
+typedef struct cli_args {
+    const char *area, *verb; /* for error messages */
+    int argc;
+    char **argv;
+    unsigned char used[64];  /* which argv entries were consumed */
+} cli_args;
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the area name */
+} cli_command;
+
+/* Prints "mcsec: <area> <verb>: <message>" to stderr. */
+void cli_error(const cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Initialises a over argv[first..argc); returns 0, or 2 after printing an error
+ * if an option lacks its value. */
+int cli_args_init(cli_args *a, const char *area, const char *verb, int argc, char **argv);
+/* The value of --name, or NULL. */
+const char *cli_opt(cli_args *a, const char *name);
+/* 1 if the flag --name is present. */
+int cli_flag(cli_args *a, const char *name);
+/* Fails (2) naming the first option not consumed by the command. */
+int cli_check_unused(cli_args *a);
+/* 1 if argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+/* Reads a hex value given as --name HEX or --name @FILE (a file holding hex).
+ * Allocates *out (free with cli_free_secret). Returns 0, or 2 after an error. */
+int cli_hex_opt(cli_args *a, const char *name, int required, uint8_t **out, size_t *len);
+/* Like cli_hex_opt but the value must be exactly len bytes; shorter hex is
+ * left-padded with zeros only if pad is set (integers). */
+int cli_hex_fixed(cli_args *a, const char *name, uint8_t *out, size_t len, int pad);
+/* Reads a whole file. Returns 0 or 2 after an error. */
+int cli_read_file(cli_args *a, const char *path, uint8_t **out, size_t *len);
+
+void cli_free_secret(uint8_t *p, size_t len);
+
+/* Hex printing. */
+void cli_print_hex(FILE *f, const uint8_t *p, size_t n);
+
+/* JSON object output: cli_json_begin(); cli_json_hex("k", p, n); ... cli_json_end(); */
+void cli_json_begin(void);
+void cli_json_hex(const char *key, const uint8_t *p, size_t n);
+void cli_json_str(const char *key, const char *value);
+void cli_json_end(void);
+
+/* Area entry points. */
+int cmd_eccsi(int argc, char **argv);
+
+#endif

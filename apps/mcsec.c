@@ -1,0 +1,43 @@
+/* mcsec — command-line front end to libmcsec.  mcsec <area> <verb> [--flag value] */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command areas[] = {
+    { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mcsec <area> <verb> [options]\n"
+               "       mcsec --version | --help\n\n"
+               "End-to-end security for mission-critical push-to-talk (3GPP TS 33.180).\n\nareas:\n");
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++)
+        fprintf(f, "  %-8s %s\n", areas[i].name, areas[i].summary);
+    fprintf(f, "\n'mcsec <area> --help' lists an area's verbs.\n"
+               "Binary values are hex on the command line; '--name @FILE' reads the hex from FILE.\n"
+               "Exit status: 0 success or valid, 1 verification failed or input rejected,\n"
+               "2 usage or environment error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("mcsec %s\n", mcsec_version());
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++)
+        if (strcmp(argv[1], areas[i].name) == 0)
+            return areas[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "mcsec: unknown area '%s' (see mcsec --help)\n", argv[1]);
+    return CLI_USAGE;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package mcsec needs to build, test, fuzz and benchmark,
+# skipping those already present. Safe to run repeatedly. Debian 12 (bookworm).
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config git
+  libssl-dev openssl          # SHA-2, HMAC, AES, P-256, CMS, RNG, TLS; `openssl cms` in tests
+  libwolfssl-dev              # test/bench only: an independent ECCSI/SAKKE peer
+  clang libclang-rt-14-dev    # libFuzzer + sanitizers
+  valgrind                    # constant-time (ctgrind) check
+  xxd                         # hex helpers in shell tests
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all packages present"
+fi
