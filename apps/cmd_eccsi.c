@@ -36,7 +36,10 @@ static int get_msg(cli_args *a, uint8_t **msg, size_t *len)
     return cli_hex_opt(a, "msg", 1, msg, len);
 }
 
-static int report(cli_args *a, mcsec_err err)
+/* Prints the error; returns 1 when a check rejected the data (validate,
+ * verify, and the key validation that precedes sign), else 2 (bad input to a
+ * generating verb, or an environment failure). */
+static int report(cli_args *a, mcsec_err err, int is_check)
 {
     cli_error(a, "%s", mcsec_strerror(err));
     switch (err) {
@@ -44,7 +47,7 @@ static int report(cli_args *a, mcsec_err err)
     case MCSEC_ERR_INTERNAL: case MCSEC_ERR_IO:
         return CLI_USAGE;
     default:
-        return CLI_REJECT;
+        return is_check ? CLI_REJECT : CLI_USAGE;
     }
 }
 
@@ -55,7 +58,7 @@ static int do_keygen(cli_args *a)
         return CLI_USAGE;
     mcsec_err err = mcsec_eccsi_kms_keygen(ksak, kpak, NULL);
     if (err)
-        return report(a, err);
+        return report(a, err, 0);
     cli_json_begin();
     cli_json_hex("ksak", ksak, 32);
     cli_json_hex("kpak", kpak, 65);
@@ -77,7 +80,7 @@ static int do_issue(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_kms_issue(ssk, pvt, hs, ksak, id, id_len, NULL);
         if (err) {
-            rc = report(a, err);
+            rc = report(a, err, 0);
         } else {
             cli_json_begin();
             cli_json_hex("ssk", ssk, 32);
@@ -108,7 +111,7 @@ static int load_key(cli_args *a, mcsec_eccsi_key *key)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_key_init(key, kpak, id, id_len, ssk, pvt);
         if (err)
-            rc = report(a, err);
+            rc = report(a, err, 1);
     }
     mcsec_wipe(ssk, sizeof ssk);
     free(id);
@@ -140,7 +143,7 @@ static int do_sign(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_sign(sig, &key, msg, msg_len, NULL);
         if (err) {
-            rc = report(a, err);
+            rc = report(a, err, 0);
         } else {
             cli_print_hex(stdout, sig, sizeof sig);
             putchar('\n');
@@ -168,7 +171,7 @@ static int do_verify(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, sig);
         if (err)
-            rc = report(a, err);
+            rc = report(a, err, 1);
         else
             printf("valid\n");
     }
