@@ -71,6 +71,46 @@ int cli_flag(cli_args *a, const char *name)
     return 1;
 }
 
+int cli_present(const cli_args *a, const char *name)
+{
+    return find_opt((cli_args *)a, name) >= 0;
+}
+
+int cli_report(const cli_args *a, mcsec_err err, int is_check)
+{
+    cli_error(a, "%s", mcsec_strerror(err));
+    switch (err) {
+    case MCSEC_ERR_ARG: case MCSEC_ERR_NOMEM: case MCSEC_ERR_RNG: case MCSEC_ERR_CRYPTO:
+    case MCSEC_ERR_INTERNAL: case MCSEC_ERR_IO:
+        return CLI_USAGE;
+    default:
+        return is_check ? CLI_REJECT : CLI_USAGE;
+    }
+}
+
+int cli_dispatch(const char *area, const char *help, const cli_verb *verbs, size_t nverbs,
+                 int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    for (size_t i = 0; i < nverbs; i++) {
+        if (strcmp(argv[1], verbs[i].name) != 0)
+            continue;
+        if (cli_wants_help(argc - 2, argv + 2)) {
+            fputs(help, stdout);
+            return CLI_OK;
+        }
+        cli_args a;
+        if (cli_args_init(&a, area, verbs[i].name, argc - 2, argv + 2))
+            return CLI_USAGE;
+        return verbs[i].run(&a);
+    }
+    fprintf(stderr, "mcsec: %s: unknown verb '%s' (see mcsec %s --help)\n", area, argv[1], area);
+    return CLI_USAGE;
+}
+
 int cli_check_unused(cli_args *a)
 {
     for (int i = 0; i < a->argc; i++) {

@@ -36,8 +36,10 @@ void cli_error(const cli_args *a, const char *fmt, ...) __attribute__((format(pr
 int cli_args_init(cli_args *a, const char *area, const char *verb, int argc, char **argv);
 /* The value of --name, or NULL. */
 const char *cli_opt(cli_args *a, const char *name);
-/* 1 if the flag --name is present. */
+/* 1 if the flag --name is present (consumes it). */
 int cli_flag(cli_args *a, const char *name);
+/* 1 if --name appears, without consuming it. */
+int cli_present(const cli_args *a, const char *name);
 /* Fails (2) naming the first option not consumed by the command. */
 int cli_check_unused(cli_args *a);
 /* 1 if argv holds -h or --help. */
@@ -63,7 +65,24 @@ void cli_json_hex(const char *key, const uint8_t *p, size_t n);
 void cli_json_str(const char *key, const char *value);
 void cli_json_end(void);
 
+/* Prints err as the command's one-line error and returns the exit status:
+ * 1 when a check rejected the data (is_check: validate, verify, decap),
+ * 2 for bad input to a generating verb or an environment failure. */
+int cli_report(const cli_args *a, mcsec_err err, int is_check);
+
+/* A verb of an area. */
+typedef struct cli_verb {
+    const char *name;
+    int (*run)(cli_args *a);
+} cli_verb;
+
+/* Runs argv[1] of an area (argv[0] is the area name): prints help for
+ * --help / -h anywhere, an error for an unknown verb. */
+int cli_dispatch(const char *area, const char *help, const cli_verb *verbs, size_t nverbs,
+                 int argc, char **argv);
+
 /* Area entry points. */
 int cmd_eccsi(int argc, char **argv);
+
 
 #endif

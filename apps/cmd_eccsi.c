@@ -36,21 +36,6 @@ static int get_msg(cli_args *a, uint8_t **msg, size_t *len)
     return cli_hex_opt(a, "msg", 1, msg, len);
 }
 
-/* Prints the error; returns 1 when a check rejected the data (validate,
- * verify, and the key validation that precedes sign), else 2 (bad input to a
- * generating verb, or an environment failure). */
-static int report(cli_args *a, mcsec_err err, int is_check)
-{
-    cli_error(a, "%s", mcsec_strerror(err));
-    switch (err) {
-    case MCSEC_ERR_ARG: case MCSEC_ERR_NOMEM: case MCSEC_ERR_RNG: case MCSEC_ERR_CRYPTO:
-    case MCSEC_ERR_INTERNAL: case MCSEC_ERR_IO:
-        return CLI_USAGE;
-    default:
-        return is_check ? CLI_REJECT : CLI_USAGE;
-    }
-}
-
 static int do_keygen(cli_args *a)
 {
     uint8_t ksak[32], kpak[65];
@@ -58,7 +43,7 @@ static int do_keygen(cli_args *a)
         return CLI_USAGE;
     mcsec_err err = mcsec_eccsi_kms_keygen(ksak, kpak, NULL);
     if (err)
-        return report(a, err, 0);
+        return cli_report(a, err, 0);
     cli_json_begin();
     cli_json_hex("ksak", ksak, 32);
     cli_json_hex("kpak", kpak, 65);
@@ -80,7 +65,7 @@ static int do_issue(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_kms_issue(ssk, pvt, hs, ksak, id, id_len, NULL);
         if (err) {
-            rc = report(a, err, 0);
+            rc = cli_report(a, err, 0);
         } else {
             cli_json_begin();
             cli_json_hex("ssk", ssk, 32);
@@ -111,7 +96,7 @@ static int load_key(cli_args *a, mcsec_eccsi_key *key)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_key_init(key, kpak, id, id_len, ssk, pvt);
         if (err)
-            rc = report(a, err, 1);
+            rc = cli_report(a, err, 1);
     }
     mcsec_wipe(ssk, sizeof ssk);
     free(id);
@@ -143,7 +128,7 @@ static int do_sign(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_sign(sig, &key, msg, msg_len, NULL);
         if (err) {
-            rc = report(a, err, 0);
+            rc = cli_report(a, err, 0);
         } else {
             cli_print_hex(stdout, sig, sizeof sig);
             putchar('\n');
@@ -171,7 +156,7 @@ static int do_verify(cli_args *a)
     if (!rc) {
         mcsec_err err = mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, sig);
         if (err)
-            rc = report(a, err, 1);
+            rc = cli_report(a, err, 1);
         else
             printf("valid\n");
     }
@@ -182,29 +167,12 @@ static int do_verify(cli_args *a)
 
 int cmd_eccsi(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(cli_args *);
-    } verbs[] = {
-        { "keygen", do_keygen }, { "issue", do_issue }, { "validate", do_validate },
-        { "sign", do_sign },     { "verify", do_verify },
+    static const cli_verb verbs[] = {
+        { "keygen", do_keygen },
+        { "issue", do_issue },
+        { "validate", do_validate },
+        { "sign", do_sign },
+        { "verify", do_verify },
     };
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(eccsi_help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-        if (strcmp(argv[1], verbs[i].name) != 0)
-            continue;
-        if (cli_wants_help(argc - 2, argv + 2)) {
-            fputs(eccsi_help, stdout);
-            return CLI_OK;
-        }
-        cli_args a;
-        if (cli_args_init(&a, "eccsi", verbs[i].name, argc - 2, argv + 2))
-            return CLI_USAGE;
-        return verbs[i].fn(&a);
-    }
-    fprintf(stderr, "mcsec: eccsi: unknown verb '%s' (see mcsec eccsi --help)\n", argv[1]);
-    return CLI_USAGE;
+    return cli_dispatch("eccsi", eccsi_help, verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }
