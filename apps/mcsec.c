@@ -6,6 +6,7 @@
 
 static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
+    { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
 };
 
 static void usage(FILE *f)
