@@ -1,0 +1,1 @@
+mcsec_add_test(test_mikey_kdf ${CMAKE_CURRENT_LIST_DIR}/test_mikey_kdf.c)
