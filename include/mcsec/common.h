@@ -33,6 +33,11 @@ typedef enum mcsec_err {
     MCSEC_ERR_POINT = 22,       /* point encoding invalid, off the curve, or infinity */
     MCSEC_ERR_SCALAR = 23,      /* integer out of its range (e.g. r, s not in [1, q-1]) */
     MCSEC_ERR_TRAILING = 24,    /* bytes left over after a complete structure */
+    MCSEC_ERR_TRUNCATED = 25,   /* input ends inside a field or before a required part */
+    MCSEC_ERR_UNSUPPORTED = 26, /* well-formed but a version, type or algorithm we do not accept */
+    MCSEC_ERR_UNKNOWN_TYPE = 27, /* a type code (e.g. a MIKEY payload type) that is not defined */
+    MCSEC_ERR_DUPLICATE = 28,   /* a part that may occur once occurs again */
+    MCSEC_ERR_MISSING = 29,     /* a mandatory part is absent */
 
     /* 40..59: a cryptographic check failed */
     MCSEC_ERR_VERIFY = 40,      /* signature does not verify */

@@ -1,5 +1,5 @@
-/* MIKEY (RFC 3830, RFC 6043, RFC 6509) as profiled by TS 33.180 Annex E.
- * This header has the key derivations; the I_MESSAGE codec follows. */
+/* MIKEY (RFC 3830, RFC 6043, RFC 6509) as profiled by TS 33.180 Annex E:
+ * the message decoder and the key derivations. */
 #ifndef MCSEC_MIKEY_H
 #define MCSEC_MIKEY_H
 
@@ -46,6 +46,126 @@ MCSEC_API mcsec_err mcsec_mikey_derive(uint8_t *out, size_t out_len, uint32_t co
  * Errors: MCSEC_ERR_ARG (empty or > 65535-octet uri), MCSEC_ERR_CRYPTO. */
 MCSEC_API mcsec_err mcsec_mikey_guk_id(uint32_t *out_id, uint32_t gmk_or_guk_id, const uint8_t *gmk,
                                        size_t gmk_len, const char *member_uri, size_t uri_len) MCSEC_WARN_UNUSED;
+
+/* Payload type numbers (RFC 3830 §6.1, RFC 6043, RFC 6509) */
+#define MCSEC_MIKEY_PT_LAST 0
+#define MCSEC_MIKEY_PT_SIGN 4
+#define MCSEC_MIKEY_PT_T 5
+#define MCSEC_MIKEY_PT_SP 10
+#define MCSEC_MIKEY_PT_RAND 11
+#define MCSEC_MIKEY_PT_ERR 12
+#define MCSEC_MIKEY_PT_IDR 14
+#define MCSEC_MIKEY_PT_GEXT 21
+#define MCSEC_MIKEY_PT_SAKKE 26
+
+#define MCSEC_MIKEY_DATA_TYPE_SAKKE 26  /* RFC 6509 "SAKKE msg" */
+
+/* IDR roles (RFC 6043 §6.6, RFC 6509, TS 33.180 E.7) */
+#define MCSEC_MIKEY_ROLE_I 1
+#define MCSEC_MIKEY_ROLE_R 2
+#define MCSEC_MIKEY_ROLE_KMS 3
+#define MCSEC_MIKEY_ROLE_PSK 4
+#define MCSEC_MIKEY_ROLE_APP 5
+#define MCSEC_MIKEY_ROLE_KMSI 6
+#define MCSEC_MIKEY_ROLE_KMSR 7
+#define MCSEC_MIKEY_ROLE_UIDI 8
+#define MCSEC_MIKEY_ROLE_UIDR 9
+
+#define MCSEC_MIKEY_MAX_CS 4
+#define MCSEC_MIKEY_MAX_IDR 8
+#define MCSEC_MIKEY_MAX_SP 4
+#define MCSEC_MIKEY_MAX_EXT 4
+
+/* A decoded MIKEY message: a view into the caller's buffer. Every pointer
+ * points inside the decoded buffer, which must outlive the view; nothing is
+ * allocated. Absent optional payloads have has_* = 0 / counts = 0. */
+typedef struct mcsec_mikey_cs {
+    uint8_t cs_id;                 /* GENERIC-ID: CS ID; SRTP-ID: index */
+    uint8_t prot_type;             /* GENERIC-ID: 0 = SRTP */
+    uint8_t s_flag;                /* GENERIC-ID: session data has ROC/SEQ */
+    uint8_t n_policies;            /* GENERIC-ID #P */
+    const uint8_t *policies;
+    uint16_t session_data_len;
+    const uint8_t *session_data;
+    uint8_t spi_len;               /* GENERIC-ID: SPI (the SRTP MKI in MCX) */
+    const uint8_t *spi;
+    uint8_t policy_no;             /* SRTP-ID map */
+    uint32_t ssrc, roc;            /* SRTP-ID map */
+} mcsec_mikey_cs;
+
+typedef struct mcsec_mikey_idr {
+    uint8_t role, type;            /* type: 0 NAI, 1 URI, 2 byte string */
+    uint16_t len;
+    const uint8_t *data;
+} mcsec_mikey_idr;
+
+typedef struct mcsec_mikey_sp {
+    uint8_t policy_no, prot_type;
+    uint16_t params_len;           /* params: Type(8) Length(8) Value, checked to tile exactly */
+    const uint8_t *params;
+} mcsec_mikey_sp;
+
+typedef struct mcsec_mikey_ext {
+    uint8_t type;                  /* 6 SAKKE-to-self, 7 3GPP key parameters */
+    uint16_t len;
+    const uint8_t *data;
+} mcsec_mikey_ext;
+
+typedef struct mcsec_mikey_msg {
+    /* common header (RFC 3830 §6.1) */
+    uint8_t version, data_type, v_flag, prf_func;
+    uint32_t csb_id;
+    uint8_t n_cs, cs_map_type;     /* 0 SRTP-ID, 1 empty, 2 GENERIC-ID */
+    mcsec_mikey_cs cs[MCSEC_MIKEY_MAX_CS];
+    /* T (§6.6) */
+    int has_t;
+    uint8_t ts_type;               /* 0 NTP-UTC, 1 NTP, 2 COUNTER */
+    uint64_t ts_value;             /* 64-bit NTP (seconds << 32 | fraction) or counter */
+    /* RAND (§6.11) */
+    int has_rand;
+    uint8_t rand_len;
+    const uint8_t *rand;
+    size_t n_idr;
+    mcsec_mikey_idr idr[MCSEC_MIKEY_MAX_IDR];
+    size_t n_sp;
+    mcsec_mikey_sp sp[MCSEC_MIKEY_MAX_SP];
+    /* SAKKE (RFC 6509 §4.2) */
+    int has_sakke;
+    uint8_t sakke_params, sakke_id_scheme;
+    uint16_t sakke_len;
+    const uint8_t *sakke_data;
+    size_t n_ext;
+    mcsec_mikey_ext ext[MCSEC_MIKEY_MAX_EXT];
+    /* ERR (§6.12) */
+    int has_err;
+    uint8_t err_no;
+    /* SIGN (§6.5): last; covers octets [0, signed_len) */
+    int has_sign;
+    uint8_t sign_type;             /* 2 = ECCSI */
+    uint16_t sign_len;
+    const uint8_t *sign;
+    size_t signed_len;
+    /* where decoding stopped on error (octet offset), for diagnostics */
+    size_t error_offset;
+} mcsec_mikey_msg;
+
+/* Decodes a MIKEY message of len octets (RFC 3830 §6) by following the
+ * Next-payload chain: header, then T, RAND, IDR, SP, SAKKE, General
+ * Extension, ERR payloads in any order, ending with SIGN or Next payload 0.
+ * Structure only: no cryptographic checks, no profile checks (see the
+ * I_MESSAGE functions for those). On failure *msg is zeroed except
+ * error_offset. Errors: MCSEC_ERR_ARG, MCSEC_ERR_TRUNCATED (a field runs past
+ * the end), MCSEC_ERR_TRAILING (octets after the last payload),
+ * MCSEC_ERR_UNSUPPORTED (version != 1, an unsupported map, TS type or payload
+ * type MCX does not use, more repeats than the MAX_ limits),
+ * MCSEC_ERR_UNKNOWN_TYPE (undefined payload type), MCSEC_ERR_DUPLICATE (T,
+ * RAND, SAKKE, ERR twice, or two IDRs with one role), MCSEC_ERR_MALFORMED
+ * (zero-length RAND, a CS map inconsistent with #CS, SP parameters that do not
+ * tile their length). */
+MCSEC_API mcsec_err mcsec_mikey_decode(mcsec_mikey_msg *msg, const uint8_t *buf, size_t len) MCSEC_WARN_UNUSED;
+
+/* The IDR payload with the given role, or NULL. */
+MCSEC_API const mcsec_mikey_idr *mcsec_mikey_find_idr(const mcsec_mikey_msg *msg, uint8_t role);
 
 #ifdef __cplusplus
 }

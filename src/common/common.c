@@ -16,6 +16,11 @@ const char *mcsec_strerror(mcsec_err err)
     case MCSEC_ERR_POINT: return "invalid point encoding or point not on the curve";
     case MCSEC_ERR_SCALAR: return "integer out of range";
     case MCSEC_ERR_TRAILING: return "trailing bytes after input";
+    case MCSEC_ERR_TRUNCATED: return "input truncated";
+    case MCSEC_ERR_UNSUPPORTED: return "unsupported version, type or algorithm";
+    case MCSEC_ERR_UNKNOWN_TYPE: return "unknown type code";
+    case MCSEC_ERR_DUPLICATE: return "duplicate element";
+    case MCSEC_ERR_MISSING: return "mandatory element missing";
     case MCSEC_ERR_VERIFY: return "signature verification failed";
     case MCSEC_ERR_KEY_INVALID: return "key validation failed";
     case MCSEC_ERR_DECAP: return "decapsulation check failed";
