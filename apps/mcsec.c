@@ -6,6 +6,7 @@
 
 static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
+    { "mikey", "MIKEY-SAKKE messages (TS 33.180 Annex E): decode", cmd_mikey },
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
 };
 

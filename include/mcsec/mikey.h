@@ -164,6 +164,20 @@ typedef struct mcsec_mikey_msg {
  * tile their length). */
 MCSEC_API mcsec_err mcsec_mikey_decode(mcsec_mikey_msg *msg, const uint8_t *buf, size_t len) MCSEC_WARN_UNUSED;
 
+/* Extracts a MIKEY message from its SDP form (RFC 4567): "a=key-mgmt:mikey
+ * B64", "key-mgmt:mikey B64", "mikey B64" or bare base64 B64, with optional
+ * surrounding white space / CRLF. (out, *out_len): in, the buffer size; out,
+ * the message length. Errors: MCSEC_ERR_ARG, MCSEC_ERR_MALFORMED (not base64,
+ * or another key-management protocol), MCSEC_ERR_BUFFER. */
+MCSEC_API mcsec_err mcsec_mikey_from_sdp(uint8_t *out, size_t *out_len, const char *text,
+                                         size_t text_len) MCSEC_WARN_UNUSED;
+
+/* Writes "a=key-mgmt:mikey <base64>" (no CRLF) and a terminating NUL.
+ * (out, *out_len): in, the buffer size; out, the string length without the
+ * NUL. Needs 18 + 4*ceil(len/3) + 1 octets. Errors: MCSEC_ERR_ARG, MCSEC_ERR_BUFFER. */
+MCSEC_API mcsec_err mcsec_mikey_to_sdp(char *out, size_t *out_len, const uint8_t *msg,
+                                       size_t len) MCSEC_WARN_UNUSED;
+
 /* The IDR payload with the given role, or NULL. */
 MCSEC_API const mcsec_mikey_idr *mcsec_mikey_find_idr(const mcsec_mikey_msg *msg, uint8_t role);
 
