@@ -178,6 +178,47 @@ MCSEC_API mcsec_err mcsec_mikey_from_sdp(uint8_t *out, size_t *out_len, const ch
 MCSEC_API mcsec_err mcsec_mikey_to_sdp(char *out, size_t *out_len, const uint8_t *msg,
                                        size_t len) MCSEC_WARN_UNUSED;
 
+/* TS 33.180 E.6 "3GPP key parameters" (General Extension type 7), decrypted. */
+#define MCSEC_MIKEY_KP_STATUS_NOT_REVOKED 0x1u  /* status bit 0: key not revoked */
+#define MCSEC_MIKEY_KP_STATUS_GATEWAY 0x2u      /* status bit 1: shared with a security gateway */
+#define MCSEC_MIKEY_KP_MAX_TEXT 255
+#define MCSEC_MIKEY_KP_MAX_GROUPS 8
+#define MCSEC_MIKEY_KP_MAX_GROUP_ID 255
+
+typedef struct mcsec_mikey_key_params {
+    uint8_t key_type;             /* purpose tag (MCSEC_KEY_PURPOSE_*) */
+    uint32_t status;              /* MCSEC_MIKEY_KP_STATUS_* bits */
+    uint64_t activation_time;     /* 40 bits; 0 = active from the MIKEY timestamp */
+    uint64_t expiry_time;         /* 40 bits; 0 = no expiry */
+    uint16_t text_len;
+    char text[MCSEC_MIKEY_KP_MAX_TEXT + 1];       /* NUL-terminated copy */
+    uint8_t n_groups;             /* MC group IDs (GMK, MKFC, MuSiK only) */
+    uint16_t group_len[MCSEC_MIKEY_KP_MAX_GROUPS];
+    char group[MCSEC_MIKEY_KP_MAX_GROUPS][MCSEC_MIKEY_KP_MAX_GROUP_ID + 1];
+} mcsec_mikey_key_params;
+
+/* Builds the protected key-parameters payload (the General Extension data)
+ * for key k (16 octets) with DPPK-ID = csb_id (TS 33.180 E.6.1): the plaintext
+ * is encrypted with AES-128-GCM under DPCK = the low 128 bits of
+ * HMAC-SHA-256(k, 0x53 || csb_id || 0x0004), IV 16 random octets from rng,
+ * AAD = the 32 header octets. (out, *out_len) in/out as usual.
+ * Errors: MCSEC_ERR_ARG, MCSEC_ERR_BUFFER, MCSEC_ERR_RNG, MCSEC_ERR_CRYPTO. */
+MCSEC_API mcsec_err mcsec_mikey_key_params_seal(uint8_t *out, size_t *out_len,
+                                                const mcsec_mikey_key_params *kp,
+                                                const uint8_t k[16], uint32_t csb_id,
+                                                const mcsec_rng *rng) MCSEC_WARN_UNUSED;
+
+/* Decrypts and parses a key-parameters payload. The DPPK-ID must equal
+ * csb_id. With legacy set, the unencrypted form that older interworking
+ * functions send (message type 1..7 = key type + 1, then the plaintext) is
+ * accepted too. Errors: MCSEC_ERR_ARG, MCSEC_ERR_TRUNCATED, MCSEC_ERR_TRAILING,
+ * MCSEC_ERR_UNSUPPORTED (algorithm or message type), MCSEC_ERR_MALFORMED
+ * (DPPK-ID mismatch, bad lengths), MCSEC_ERR_DECAP (authentication failed:
+ * wrong key or tampered), MCSEC_ERR_CRYPTO. On failure *kp is zeroed. */
+MCSEC_API mcsec_err mcsec_mikey_key_params_open(mcsec_mikey_key_params *kp, const uint8_t *in,
+                                                size_t in_len, const uint8_t k[16],
+                                                uint32_t csb_id, int legacy) MCSEC_WARN_UNUSED;
+
 /* The IDR payload with the given role, or NULL. */
 MCSEC_API const mcsec_mikey_idr *mcsec_mikey_find_idr(const mcsec_mikey_msg *msg, uint8_t role);
 
