@@ -84,6 +84,7 @@ int cli_dispatch(const char *area, const char *help, const cli_verb *verbs, size
 /* Area entry points. */
 int cmd_eccsi(int argc, char **argv);
 int cmd_uid(int argc, char **argv);
+int cmd_sakke(int argc, char **argv);
 int cmd_mikey(int argc, char **argv);
 
 

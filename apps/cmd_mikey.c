@@ -11,6 +11,17 @@ static const char mikey_help[] =
     "usage: mcsec mikey <verb> [options]   (MIKEY-SAKKE, RFC 3830/6043/6509, TS 33.180 Annex E)\n"
     "\n"
     "  decode MSG | --in FILE     every payload and field of a MIKEY message as JSON\n"
+    "  create --type gmk|pck|csk|cek --key H --key-id H --from URI --to URI --kms-uri S\n"
+    "         --period-len N --period-offset N --kpak H --zt H --ssk H --pvt H\n"
+    "         [--time UNIX] [--rand H]\n"
+    "        -> base64 I_MESSAGE, signed with --from's SSK/PVT for the key period of\n"
+    "           --time (default now); --key is 16 bytes (for cek: the SSV the 32-byte\n"
+    "           CEK is derived from); --key-id is 4 bytes whose top 4 bits are the type\n"
+    "           (0 gmk, 1 pck, 2 csk, f cek)\n"
+    "  open --uri URI --kms-uri S --period-len N --period-offset N --kpak H --zt H\n"
+    "       --rsk H [--now UNIX] [--window S] [--legacy] MSG | --in FILE\n"
+    "        -> {\"type\", \"key\", \"key_id\", \"guk_id\" (gmk), \"initiator\",\n"
+    "            \"responder\", \"time\"}; exit 1 if any check fails\n"
     "\n"
     "MSG is bare base64, \"mikey <base64>\" or an SDP line \"a=key-mgmt:mikey <base64>\";\n"
     "FILE holds one of those forms.\n";
@@ -199,10 +210,192 @@ static int do_decode(cli_args *a)
     return CLI_OK;
 }
 
+/* Parses a decimal unsigned option; 0, or 2 after an error. Absent: *out = dflt if allowed. */
+static int get_u64(cli_args *a, const char *name, uint64_t *out, int required, uint64_t dflt)
+{
+    const char *v = cli_opt(a, name);
+    char *end = NULL;
+    if (!v) {
+        if (!required) {
+            *out = dflt;
+            return CLI_OK;
+        }
+        cli_error(a, "missing --%s", name);
+        return CLI_USAGE;
+    }
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || v[0] == '-') {
+        cli_error(a, "--%s must be a non-negative decimal integer", name);
+        return CLI_USAGE;
+    }
+    *out = x;
+    return CLI_OK;
+}
+
+/* --kms-uri --period-len --period-offset --kpak --zt into *kms */
+static int get_kms(cli_args *a, mcsec_mikey_kms *kms)
+{
+    kms->uri = cli_opt(a, "kms-uri");
+    if (!kms->uri) {
+        cli_error(a, "missing --kms-uri");
+        return CLI_USAGE;
+    }
+    int rc = get_u64(a, "period-len", &kms->period_len, 1, 0);
+    if (!rc)
+        rc = get_u64(a, "period-offset", &kms->period_offset, 1, 0);
+    if (!rc && (kms->period_len == 0 || kms->period_offset >= kms->period_len)) {
+        cli_error(a, "need --period-len > 0 and --period-offset < --period-len");
+        rc = CLI_USAGE;
+    }
+    if (!rc)
+        rc = cli_hex_fixed(a, "kpak", kms->kpak, sizeof kms->kpak, 0);
+    if (!rc)
+        rc = cli_hex_fixed(a, "zt", kms->zt, sizeof kms->zt, 0);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    uint8_t tag;
+} key_types[] = { { "gmk", MCSEC_KEY_PURPOSE_GMK }, { "pck", MCSEC_KEY_PURPOSE_PCK },
+                  { "csk", MCSEC_KEY_PURPOSE_CSK }, { "cek", MCSEC_KEY_PURPOSE_CEK } };
+
+static int do_create(cli_args *a)
+{
+    mcsec_mikey_kms kms;
+    uint8_t key[16], kid[4], ssk[32], pvt[65], rand[16], out[2048];
+    uint64_t t = 0;
+    const char *type = cli_opt(a, "type"), *from = cli_opt(a, "from"), *to = cli_opt(a, "to");
+    mcsec_mikey_create_params p = { .type = 0xFF };
+    for (size_t i = 0; type && i < sizeof key_types / sizeof key_types[0]; i++)
+        if (strcmp(type, key_types[i].name) == 0)
+            p.type = key_types[i].tag;
+    int rc = CLI_OK;
+    if (p.type == 0xFF) {
+        cli_error(a, "--type must be gmk, pck, csk or cek");
+        rc = CLI_USAGE;
+    } else if (!from || !to) {
+        cli_error(a, "missing --%s", from ? "to" : "from");
+        rc = CLI_USAGE;
+    }
+    if (!rc)
+        rc = cli_hex_fixed(a, "key", key, 16, 0);
+    if (!rc)
+        rc = cli_hex_fixed(a, "key-id", kid, 4, 0);
+    if (!rc)
+        rc = get_kms(a, &kms);
+    if (!rc)
+        rc = cli_hex_fixed(a, "ssk", ssk, 32, 1);
+    if (!rc)
+        rc = cli_hex_fixed(a, "pvt", pvt, 65, 0);
+    if (!rc)
+        rc = get_u64(a, "time", &t, 0, (uint64_t)time(NULL));
+    if (!rc && cli_present(a, "rand")) {
+        rc = cli_hex_fixed(a, "rand", rand, 16, 0);
+        p.rand = rand;
+    }
+    if (!rc)
+        rc = cli_check_unused(a);
+    if (!rc && (uint32_t)(kid[0] >> 4) != p.type) {
+        cli_error(a, "--key-id must start with the purpose tag of --type (%x)", p.type);
+        rc = CLI_USAGE;
+    }
+    if (!rc) {
+        p.key = key;
+        p.key_id = (uint32_t)kid[0] << 24 | (uint32_t)kid[1] << 16 | (uint32_t)kid[2] << 8 | kid[3];
+        p.initiator = from;
+        p.responder = to;
+        p.kms_i = p.kms_r = &kms;
+        p.ssk = ssk;
+        p.pvt = pvt;
+        p.ntp_time = t + MCSEC_NTP_UNIX_OFFSET;
+        size_t n = sizeof out;
+        mcsec_err err = mcsec_mikey_create(out, &n, &p, NULL);
+        if (err) {
+            rc = cli_report(a, err, 0);
+        } else {
+            char sdp[4096];
+            size_t sl = sizeof sdp;
+            if (mcsec_mikey_to_sdp(sdp, &sl, out, n) != MCSEC_OK) {
+                cli_error(a, "%s", mcsec_strerror(MCSEC_ERR_INTERNAL));
+                rc = CLI_USAGE;
+            } else {
+                printf("%s\n", sdp + strlen("a=key-mgmt:mikey "));
+            }
+        }
+    }
+    mcsec_wipe(key, sizeof key);
+    mcsec_wipe(ssk, sizeof ssk);
+    return rc;
+}
+
+static int do_open(cli_args *a)
+{
+    mcsec_mikey_kms kms;
+    uint8_t rsk[257], buf[65536];
+    size_t len = sizeof buf;
+    uint64_t now = 0, window = 0;
+    const char *uri = cli_opt(a, "uri");
+    int legacy = cli_flag(a, "legacy");
+    int rc = uri ? CLI_OK : CLI_USAGE;
+    if (!uri)
+        cli_error(a, "missing --uri");
+    if (!rc)
+        rc = get_kms(a, &kms);
+    if (!rc)
+        rc = cli_hex_fixed(a, "rsk", rsk, sizeof rsk, 0);
+    if (!rc)
+        rc = get_u64(a, "now", &now, 0, (uint64_t)time(NULL));
+    if (!rc)
+        rc = get_u64(a, "window", &window, 0, 300);
+    if (!rc && (window == 0 || window > 0xFFFFFFFFu)) {
+        cli_error(a, "--window must be 1..4294967295 seconds");
+        rc = CLI_USAGE;
+    }
+    if (!rc)
+        rc = read_msg(a, buf, &len);
+    if (!rc)
+        rc = cli_check_unused(a);
+    if (!rc) {
+        mcsec_mikey_open_params p = { .own_uri = uri, .own_kms = &kms, .rsk = rsk,
+                                      .now_ntp = now + MCSEC_NTP_UNIX_OFFSET, .window = (uint32_t)window,
+                                      .legacy = legacy };
+        mcsec_mikey_opened o;
+        mcsec_err err = mcsec_mikey_open(&o, buf, len, &p);
+        if (err) {
+            rc = cli_report(a, err, 1);
+        } else {
+            const char *name = "?";
+            for (size_t i = 0; i < sizeof key_types / sizeof key_types[0]; i++)
+                if (key_types[i].tag == o.type)
+                    name = key_types[i].name;
+            char id[9];
+            cli_json_begin();
+            cli_json_str("type", name);
+            cli_json_hex("key", o.key, o.key_len);
+            snprintf(id, sizeof id, "%08x", o.key_id);
+            cli_json_str("key_id", id);
+            if (o.type == MCSEC_KEY_PURPOSE_GMK) {
+                snprintf(id, sizeof id, "%08x", o.csb_id);
+                cli_json_str("guk_id", id);
+            }
+            cli_json_str("initiator", o.initiator);
+            cli_json_str("responder", o.responder);
+            printf(", \"time\": %llu", (unsigned long long)(o.ntp_time - MCSEC_NTP_UNIX_OFFSET));
+            cli_json_end();
+        }
+        mcsec_mikey_opened_wipe(&o);
+    }
+    mcsec_wipe(rsk, sizeof rsk);
+    return rc;
+}
+
 int cmd_mikey(int argc, char **argv)
 {
     static const cli_verb verbs[] = {
         { "decode", do_decode },
+        { "create", do_create },
+        { "open", do_open },
     };
     return cli_dispatch("mikey", mikey_help, verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }

@@ -43,6 +43,10 @@ typedef enum mcsec_err {
     MCSEC_ERR_VERIFY = 40,      /* signature does not verify */
     MCSEC_ERR_KEY_INVALID = 41, /* issued key pair fails its validation equation */
     MCSEC_ERR_DECAP = 42,       /* encapsulated data fails its integrity check */
+    MCSEC_ERR_TIME = 43,        /* a timestamp outside the accepted window */
+    MCSEC_ERR_REPLAY = 44,      /* a message seen before */
+    MCSEC_ERR_RECIPIENT = 45,   /* addressed to another identity */
+    MCSEC_ERR_REVOKED = 46,     /* the key or user is marked revoked */
 
     /* 60..79: lookup */
     MCSEC_ERR_NOT_FOUND = 60,

@@ -219,6 +219,114 @@ MCSEC_API mcsec_err mcsec_mikey_key_params_open(mcsec_mikey_key_params *kp, cons
                                                 size_t in_len, const uint8_t k[16],
                                                 uint32_t csb_id, int legacy) MCSEC_WARN_UNUSED;
 
+/* ---------------------------------------------------------------- I_MESSAGE */
+
+/* The key a "cek" I_MESSAGE carries: mcsec's assignment in the purpose tags
+ * TS 33.180 §5.2.2 leaves undefined (7-15). The SAKKE payload carries a
+ * 16-octet SSV; both ends derive the 32-octet CEK from it (docs/interop.md). */
+#define MCSEC_KEY_PURPOSE_CEK 15u
+#define MCSEC_MIKEY_CEK_BYTES 32
+#define MCSEC_MIKEY_KEY_BYTES 16   /* GMK, PCK, CSK and the CEK's SSV */
+#define MCSEC_MIKEY_RAND_BYTES 16
+#define MCSEC_MIKEY_MAX_URI 255
+
+/* A KMS as an I_MESSAGE needs it: its URI (KmsUri), KPAK, Z_T and the key
+ * period parameters of its certificate. */
+typedef struct mcsec_mikey_kms {
+    const char *uri;               /* NUL-terminated */
+    uint8_t kpak[65];
+    uint8_t zt[257];
+    uint64_t period_len, period_offset;
+} mcsec_mikey_kms;
+
+typedef struct mcsec_mikey_create_params {
+    uint8_t type;                  /* MCSEC_KEY_PURPOSE_GMK, _PCK, _CSK or _CEK */
+    const uint8_t *key;            /* 16 octets: the GMK / PCK / CSK, or the CEK's SSV */
+    uint32_t key_id;               /* K-ID (GMK-ID, PCK-ID, CSK-ID, CEK-ID): top 4 bits = type */
+    const char *initiator;         /* the signer's URI (IDRi) */
+    const char *responder;         /* the recipient's URI (IDRr) */
+    const mcsec_mikey_kms *kms_i;  /* the initiator's KMS (IDRkmsi) */
+    const mcsec_mikey_kms *kms_r;  /* the responder's KMS (IDRkmsr) */
+    const uint8_t *ssk;            /* 32 octets: the initiator's SSK for the period of ntp_time */
+    const uint8_t *pvt;            /* 65 octets: its PVT */
+    uint64_t ntp_time;             /* the T payload, NTP seconds */
+    const uint8_t *rand;           /* 16 octets, or NULL to draw from rng */
+    const mcsec_mikey_key_params *kp; /* NULL: key type, status "not revoked", no text/groups */
+} mcsec_mikey_create_params;
+
+/* Builds a signed MIKEY-SAKKE I_MESSAGE (RFC 6509 §2.1, TS 33.180 Annex E):
+ * HDR T RAND IDRi IDRr IDRkmsi IDRkmsr [SP] SAKKE GEXT(key parameters) SIGN.
+ * GMK: CSB ID = GUK-ID of the responder, GENERIC-ID map with CS-ID 4 and
+ * SPI = GMK-ID || GUK-ID, SP with the 33.180 group profile. CSK: CS-ID 6,
+ * SPI = CSK-ID, the same SP. PCK and CEK: empty map, no SP. The signer's key
+ * is validated against the initiator's UID for the period of ntp_time first.
+ * (out, *out_len) in/out; 1024 octets always suffice for URIs of up to 255.
+ * Errors: MCSEC_ERR_ARG, MCSEC_ERR_BUFFER, MCSEC_ERR_KEY_INVALID (the SSK/PVT
+ * do not belong to the initiator for that period), MCSEC_ERR_POINT (a bad
+ * KPAK or Z_T), MCSEC_ERR_RNG, MCSEC_ERR_CRYPTO. */
+MCSEC_API mcsec_err mcsec_mikey_create(uint8_t *out, size_t *out_len, const mcsec_mikey_create_params *p,
+                                       const mcsec_rng *rng) MCSEC_WARN_UNUSED;
+
+/* A bounded replay cache (RFC 3830 §5.4): a message is identified by the
+ * hash of its initiator identity, CSB ID and RAND and remembered until its
+ * timestamp leaves the freshness window. When all slots hold live entries the
+ * oldest is overwritten, so size it for the message rate times the window.
+ * Plain data: zero-initialise it (or memset) before first use. */
+#define MCSEC_MIKEY_REPLAY_SLOTS 1024
+typedef struct mcsec_mikey_replay_cache {
+    struct {
+        uint8_t id[16];
+        uint64_t expires;          /* NTP seconds; 0 = empty */
+    } slot[MCSEC_MIKEY_REPLAY_SLOTS];
+    size_t next;
+} mcsec_mikey_replay_cache;
+
+typedef struct mcsec_mikey_open_params {
+    const char *own_uri;           /* our MC identity: IDRr must name it (or IDRuidr our UID) */
+    const mcsec_mikey_kms *own_kms;/* the KMS that issued our RSK (must match IDRkmsr) */
+    const uint8_t *rsk;            /* 257 octets: our RSK for the message's key period */
+    const mcsec_mikey_kms *const *kms; /* other KMSs trusted for IDRkmsi (own_kms always is) */
+    size_t n_kms;
+    uint64_t now_ntp;              /* local time, NTP seconds */
+    uint32_t window;               /* accepted |T - now| in seconds; 0 means 300 */
+    mcsec_mikey_replay_cache *replay; /* NULL: no replay detection */
+    int legacy;                    /* accept the unencrypted legacy key-parameters form */
+} mcsec_mikey_open_params;
+
+typedef struct mcsec_mikey_opened {
+    uint8_t type;                  /* purpose tag of the CSB ID */
+    uint8_t key[MCSEC_MIKEY_CEK_BYTES];
+    size_t key_len;                /* 16, or 32 for a CEK */
+    uint32_t key_id;               /* GMK-ID (from the GUK-ID), PCK-ID, CSK-ID, CEK-ID */
+    uint32_t csb_id;               /* as sent: the GUK-ID for a GMK */
+    char initiator[MCSEC_MIKEY_MAX_URI * 2 + 1]; /* URI, or the hex UID if hidden */
+    char responder[MCSEC_MIKEY_MAX_URI * 2 + 1];
+    uint64_t ntp_time;
+    uint8_t rand[255];
+    uint8_t rand_len;
+    int has_key_params;
+    mcsec_mikey_key_params kp;
+} mcsec_mikey_opened;
+
+/* Opens an I_MESSAGE addressed to us (RFC 6509 §3, TS 33.180 §5.2): decode,
+ * check the profile, the timestamp window and the recipient, verify the
+ * initiator's ECCSI signature under the KPAK of its KMS for the UID of its
+ * identity and the message's key period, then the replay cache, then
+ * decapsulate with our RSK, map GUK-ID to GMK-ID, and decrypt the key
+ * parameters. Nothing is returned unless every check passes; *out is zeroed
+ * on failure and must be wiped with mcsec_mikey_opened_wipe() after use.
+ * Errors: the decoder's, MCSEC_ERR_MISSING (a mandatory payload absent),
+ * MCSEC_ERR_UNSUPPORTED (data type, TS type, SAKKE parameter set / ID scheme,
+ * signature type, purpose tag), MCSEC_ERR_TIME, MCSEC_ERR_RECIPIENT,
+ * MCSEC_ERR_NOT_FOUND (IDRkmsi / IDRkmsr is not a KMS we hold keys for),
+ * MCSEC_ERR_VERIFY, MCSEC_ERR_POINT, MCSEC_ERR_SCALAR, MCSEC_ERR_REPLAY,
+ * MCSEC_ERR_DECAP, MCSEC_ERR_REVOKED (key parameters say revoked), the key
+ * parameters' errors, MCSEC_ERR_ARG, MCSEC_ERR_CRYPTO. */
+MCSEC_API mcsec_err mcsec_mikey_open(mcsec_mikey_opened *out, const uint8_t *msg, size_t len,
+                                     const mcsec_mikey_open_params *p) MCSEC_WARN_UNUSED;
+
+MCSEC_API void mcsec_mikey_opened_wipe(mcsec_mikey_opened *out);
+
 /* The IDR payload with the given role, or NULL. */
 MCSEC_API const mcsec_mikey_idr *mcsec_mikey_find_idr(const mcsec_mikey_msg *msg, uint8_t role);
 

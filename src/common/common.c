@@ -24,6 +24,10 @@ const char *mcsec_strerror(mcsec_err err)
     case MCSEC_ERR_VERIFY: return "signature verification failed";
     case MCSEC_ERR_KEY_INVALID: return "key validation failed";
     case MCSEC_ERR_DECAP: return "decapsulation check failed";
+    case MCSEC_ERR_TIME: return "timestamp outside the accepted window";
+    case MCSEC_ERR_REPLAY: return "replayed message";
+    case MCSEC_ERR_RECIPIENT: return "addressed to another identity";
+    case MCSEC_ERR_REVOKED: return "revoked";
     case MCSEC_ERR_NOT_FOUND: return "not found";
     case MCSEC_ERR_IO: return "I/O error";
     case MCSEC_ERR_RNG: return "random number generator failure";

@@ -1,0 +1,505 @@
+/* Points of E: y^2 = x^3 - 3x over F_p; see ec1024.h. */
+#include "math/ec1024.h"
+
+#include <string.h>
+
+#include "math/sakke_tables.h"
+#include "math/scalar1024.h"
+
+uint64_t ec_on_curve_mask(const ec_aff *a)
+{
+    fp x2, rhs, lhs, three;
+    fp_tpl(&three, &fp_one);
+    fp_sqr(&x2, &a->x);
+    fp_sub(&x2, &x2, &three);
+    fp_mul(&rhs, &x2, &a->x); /* x^3 - 3x = x (x^2 - 3) */
+    fp_sqr(&lhs, &a->y);
+    return fp_eq_mask(&lhs, &rhs);
+}
+
+uint64_t ec_decode(ec_aff *r, const uint8_t in[EC_POINT_BYTES])
+{
+    uint64_t ok = ct_mask_eq_u64(in[0], 0x04);
+    ok &= fp_from_bytes(&r->x, in + 1);
+    ok &= fp_from_bytes(&r->y, in + 1 + FP_BYTES);
+    ok &= ec_on_curve_mask(r);
+    return ok;
+}
+
+void ec_encode(uint8_t out[EC_POINT_BYTES], const ec_aff *a)
+{
+    out[0] = 0x04;
+    fp_to_bytes(out + 1, &a->x);
+    fp_to_bytes(out + 1 + FP_BYTES, &a->y);
+}
+
+void ec_aff_neg(ec_aff *r, const ec_aff *a)
+{
+    r->x = a->x;
+    fp_neg(&r->y, &a->y);
+}
+
+uint64_t ec_aff_eq_mask(const ec_aff *a, const ec_aff *b)
+{
+    return fp_eq_mask(&a->x, &b->x) & fp_eq_mask(&a->y, &b->y);
+}
+
+/* ---- Jacobian ------------------------------------------------------------ */
+
+void ec_jac_from_aff(ec_jac *r, const ec_aff *a)
+{
+    r->X = a->x;
+    r->Y = a->y;
+    r->Z = fp_one;
+}
+
+/* dbl-2001-b (a = -3): delta = Z^2, gamma = Y^2, beta = X gamma,
+ * alpha = 3 (X - delta)(X + delta), X3 = alpha^2 - 8 beta,
+ * Z3 = (Y + Z)^2 - gamma - delta, Y3 = alpha (4 beta - X3) - 8 gamma^2. */
+void ec_jac_dbl(ec_jac *r, const ec_jac *a)
+{
+    fp delta, gamma, beta, alpha, t, u;
+    fp_sqr(&delta, &a->Z);
+    fp_sqr(&gamma, &a->Y);
+    fp_mul(&beta, &a->X, &gamma);
+    fp_sub(&t, &a->X, &delta);
+    fp_add(&u, &a->X, &delta);
+    fp_mul(&alpha, &t, &u);
+    fp_tpl(&alpha, &alpha);
+    fp_add(&t, &a->Y, &a->Z);
+    fp_sqr(&t, &t);
+    fp_sub(&t, &t, &gamma);
+    fp_sub(&r->Z, &t, &delta);
+    fp_dbl(&beta, &beta);
+    fp_dbl(&beta, &beta); /* 4 beta */
+    fp_sqr(&t, &alpha);
+    fp_dbl(&u, &beta);
+    fp_sub(&r->X, &t, &u);
+    fp_sub(&t, &beta, &r->X);
+    fp_mul(&t, &t, &alpha);
+    fp_sqr(&gamma, &gamma);
+    fp_dbl(&gamma, &gamma);
+    fp_dbl(&gamma, &gamma);
+    fp_dbl(&gamma, &gamma); /* 8 gamma^2 */
+    fp_sub(&r->Y, &t, &gamma);
+}
+
+/* madd-2007-bl: Z1Z1 = Z1^2, U2 = X2 Z1Z1, S2 = Y2 Z1 Z1Z1, H = U2 - X1,
+ * HH = H^2, I = 4 HH, J = H I, r = 2 (S2 - Y1), V = X1 I,
+ * X3 = r^2 - J - 2V, Y3 = r (V - X3) - 2 Y1 J, Z3 = (Z1 + H)^2 - Z1Z1 - HH.
+ * H = 0 (a = +-b) or Z1 = 0 (a = O) give Z3 = 0. */
+void ec_jac_madd(ec_jac *r, const ec_jac *a, const ec_aff *b)
+{
+    fp z1z1, u2, s2, h, hh, i, j, rr, v, t;
+    fp_sqr(&z1z1, &a->Z);
+    fp_mul(&u2, &b->x, &z1z1);
+    fp_mul(&s2, &b->y, &a->Z);
+    fp_mul(&s2, &s2, &z1z1);
+    fp_sub(&h, &u2, &a->X);
+    fp_sqr(&hh, &h);
+    fp_dbl(&i, &hh);
+    fp_dbl(&i, &i);
+    fp_mul(&j, &h, &i);
+    fp_sub(&rr, &s2, &a->Y);
+    fp_dbl(&rr, &rr);
+    fp_mul(&v, &a->X, &i);
+    fp_add(&t, &a->Z, &h);
+    fp_sqr(&t, &t);
+    fp_sub(&t, &t, &z1z1);
+    fp_sub(&r->Z, &t, &hh);
+    fp_sqr(&t, &rr);
+    fp_sub(&t, &t, &j);
+    fp_sub(&t, &t, &v);
+    fp_sub(&t, &t, &v); /* X3 */
+    fp_mul(&j, &j, &a->Y);
+    fp_dbl(&j, &j);     /* 2 Y1 J */
+    fp_sub(&v, &v, &t);
+    fp_mul(&v, &v, &rr);
+    fp_sub(&r->Y, &v, &j);
+    r->X = t;
+}
+
+uint64_t ec_jac_to_aff(ec_aff *r, const ec_jac *a)
+{
+    fp zi, zi2;
+    uint64_t ok = ~fp_is_zero_mask(&a->Z);
+    fp_inv(&zi, &a->Z);
+    fp_sqr(&zi2, &zi);
+    fp_mul(&r->x, &a->X, &zi2);
+    fp_mul(&zi2, &zi2, &zi);
+    fp_mul(&r->y, &a->Y, &zi2);
+    fp_wipe(&zi);
+    fp_wipe(&zi2);
+    return ok;
+}
+
+void ec_jac_to_proj(ec_proj *r, const ec_jac *a)
+{
+    /* (X/Z^2, Y/Z^3) = (X Z / Z^3, Y / Z^3) */
+    fp z2, z3;
+    fp_sqr(&z2, &a->Z);
+    fp_mul(&z3, &z2, &a->Z);
+    fp_mul(&r->X, &a->X, &a->Z);
+    r->Y = a->Y;
+    r->Z = z3;
+}
+
+void ec_jac_batch_to_aff(ec_aff *out, const ec_jac *in, size_t n)
+{
+    fp pre[64], acc, zi, zi2;
+    if (n == 0 || n > 64)
+        return; /* callers pass public sizes in range */
+    pre[0] = in[0].Z;
+    for (size_t i = 1; i < n; i++)
+        fp_mul(&pre[i], &pre[i - 1], &in[i].Z);
+    fp_inv(&acc, &pre[n - 1]);
+    for (size_t i = n; i-- > 0;) {
+        if (i > 0) {
+            fp_mul(&zi, &acc, &pre[i - 1]);
+            fp_mul(&acc, &acc, &in[i].Z);
+        } else {
+            zi = acc;
+        }
+        fp_sqr(&zi2, &zi);
+        fp_mul(&out[i].x, &in[i].X, &zi2);
+        fp_mul(&zi2, &zi2, &zi);
+        fp_mul(&out[i].y, &in[i].Y, &zi2);
+    }
+    for (size_t i = 0; i < n; i++)
+        fp_wipe(&pre[i]);
+    fp_wipe(&acc);
+    fp_wipe(&zi);
+    fp_wipe(&zi2);
+}
+
+/* ---- homogeneous, complete (RCB 2016, Algorithm 1 with a = -3, b = 0) ---- */
+
+void ec_proj_set_inf(ec_proj *r)
+{
+    fp_set_zero(&r->X);
+    r->Y = fp_one;
+    fp_set_zero(&r->Z);
+}
+
+void ec_proj_from_aff(ec_proj *r, const ec_aff *a)
+{
+    r->X = a->x;
+    r->Y = a->y;
+    r->Z = fp_one;
+}
+
+/* Common tail of the RCB formulas once
+ *   t0 = X1X2, t1 = Y1Y2, t2 = Z1Z2, t3 = X1Y2 + X2Y1, t4 = X1Z2 + X2Z1,
+ *   t5 = Y1Z2 + Y2Z1
+ * are known. With b = 0 and a = -3, Algorithm 1 reduces to
+ *   X3 = t3 (t1 + 3 t4) - t5 u,   Y3 = (t1 + 3 t4)(t1 - 3 t4) + w u,
+ *   Z3 = t5 (t1 - 3 t4) + t3 w,   w = 3 t0 - 3 t2,  u = -3 (t0 + 3 t2). */
+static void rcb_tail(ec_proj *r, const fp *t0, const fp *t1, const fp *t2, const fp *t3,
+                     const fp *t4, const fp *t5)
+{
+    fp s, d, w, u, x, y, z, t;
+    fp_tpl(&t, t4);
+    fp_add(&s, t1, &t);   /* t1 + 3 t4 */
+    fp_sub(&d, t1, &t);   /* t1 - 3 t4 */
+    fp_sub(&w, t0, t2);
+    fp_tpl(&w, &w);       /* 3 t0 - 3 t2 */
+    fp_tpl(&t, t2);
+    fp_add(&u, t0, &t);
+    fp_tpl(&u, &u);
+    fp_neg(&u, &u);       /* -3 (t0 + 3 t2) */
+    fp_mul(&x, t3, &s);
+    fp_mul(&t, t5, &u);
+    fp_sub(&x, &x, &t);
+    fp_mul(&y, &s, &d);
+    fp_mul(&t, &w, &u);
+    fp_add(&y, &y, &t);
+    fp_mul(&z, t5, &d);
+    fp_mul(&t, t3, &w);
+    fp_add(&z, &z, &t);
+    r->X = x;
+    r->Y = y;
+    r->Z = z;
+}
+
+void ec_proj_add(ec_proj *r, const ec_proj *a, const ec_proj *b)
+{
+    fp t0, t1, t2, t3, t4, t5, s, u;
+    fp_mul(&t0, &a->X, &b->X);
+    fp_mul(&t1, &a->Y, &b->Y);
+    fp_mul(&t2, &a->Z, &b->Z);
+    fp_add(&s, &a->X, &a->Y);
+    fp_add(&u, &b->X, &b->Y);
+    fp_mul(&t3, &s, &u);
+    fp_sub(&t3, &t3, &t0);
+    fp_sub(&t3, &t3, &t1);
+    fp_add(&s, &a->X, &a->Z);
+    fp_add(&u, &b->X, &b->Z);
+    fp_mul(&t4, &s, &u);
+    fp_sub(&t4, &t4, &t0);
+    fp_sub(&t4, &t4, &t2);
+    fp_add(&s, &a->Y, &a->Z);
+    fp_add(&u, &b->Y, &b->Z);
+    fp_mul(&t5, &s, &u);
+    fp_sub(&t5, &t5, &t1);
+    fp_sub(&t5, &t5, &t2);
+    rcb_tail(r, &t0, &t1, &t2, &t3, &t4, &t5);
+}
+
+void ec_proj_madd(ec_proj *r, const ec_proj *a, const ec_aff *b)
+{
+    fp t0, t1, t3, t4, t5, s, u;
+    fp_mul(&t0, &a->X, &b->x);
+    fp_mul(&t1, &a->Y, &b->y);
+    fp_add(&s, &a->X, &a->Y);
+    fp_add(&u, &b->x, &b->y);
+    fp_mul(&t3, &s, &u);
+    fp_sub(&t3, &t3, &t0);
+    fp_sub(&t3, &t3, &t1);
+    fp_mul(&t4, &b->x, &a->Z);
+    fp_add(&t4, &t4, &a->X);
+    fp_mul(&t5, &b->y, &a->Z);
+    fp_add(&t5, &t5, &a->Y);
+    rcb_tail(r, &t0, &t1, &a->Z, &t3, &t4, &t5);
+}
+
+void ec_proj_dbl(ec_proj *r, const ec_proj *a)
+{
+    fp t0, t1, t2, t3, t4, t5;
+    fp_sqr(&t0, &a->X);
+    fp_sqr(&t1, &a->Y);
+    fp_sqr(&t2, &a->Z);
+    fp_mul(&t3, &a->X, &a->Y);
+    fp_dbl(&t3, &t3);
+    fp_mul(&t4, &a->X, &a->Z);
+    fp_dbl(&t4, &t4);
+    fp_mul(&t5, &a->Y, &a->Z);
+    fp_dbl(&t5, &t5);
+    rcb_tail(r, &t0, &t1, &t2, &t3, &t4, &t5);
+}
+
+uint64_t ec_proj_to_aff(ec_aff *r, const ec_proj *a)
+{
+    fp zi;
+    uint64_t ok = ~fp_is_zero_mask(&a->Z);
+    fp_inv(&zi, &a->Z);
+    fp_mul(&r->x, &a->X, &zi);
+    fp_mul(&r->y, &a->Y, &zi);
+    fp_wipe(&zi);
+    return ok;
+}
+
+uint64_t ec_proj_eq_aff_mask(const ec_proj *a, const ec_aff *b)
+{
+    fp t;
+    uint64_t ok = ~fp_is_zero_mask(&a->Z);
+    fp_mul(&t, &b->x, &a->Z);
+    ok &= fp_eq_mask(&t, &a->X);
+    fp_mul(&t, &b->y, &a->Z);
+    ok &= fp_eq_mask(&t, &a->Y);
+    return ok;
+}
+
+/* ---- variable-base constant-time multiplication ------------------------- */
+
+#define WIN 5
+#define WIN_ENTRIES 16                 /* odd multiples 1B, 3B, ..., 31B */
+#define WIN_DIGITS 205                 /* ceil(1023 / 5) */
+
+/* Regular signed recoding of the odd k' < 2^1023 (k' = k or k + q):
+ * with k_0 = k', k_{i+1} = (k_i >> 5) | 1 the digits
+ *     d_i = (k_i mod 64) - 32  (i < 204),   d_204 = k_204
+ * are odd, |d_i| <= 31, d_204 in [1, 7], and k' = sum d_i 2^(5i); since
+ * k_i = (k' >> 5i) | 1, digit i only needs bits 5i .. 5i+5 of k'. */
+static uint64_t window_bits(const uint64_t *kk, int pos)
+{
+    int w = pos >> 6, s = pos & 63;
+    uint64_t x = kk[w] >> s;
+    if (s > 64 - (WIN + 1) && w + 1 < SC_COMB_WORDS) /* public position */
+        x |= kk[w + 1] << (64 - s);
+    return (x & 63) | 1;
+}
+
+/* e = (sign ? -1 : 1) * tbl[idx], by a full scan */
+static void lookup_aff(ec_aff *e, const ec_aff *tbl, size_t n, uint64_t idx, uint64_t neg)
+{
+    fp_set_zero(&e->x);
+    fp_set_zero(&e->y);
+    for (size_t m = 0; m < n; m++) {
+        uint64_t sel = ct_mask_eq_u64(idx, m);
+        fp_cmov(&e->x, &tbl[m].x, sel);
+        fp_cmov(&e->y, &tbl[m].y, sel);
+    }
+    fp_cneg(&e->y, neg);
+}
+
+uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
+{
+    ec_jac tj[WIN_ENTRIES], acc;
+    ec_aff tbl[WIN_ENTRIES], two, e;
+    uint64_t kk[SC_COMB_WORDS], qq[SC_COMB_WORDS];
+
+    /* odd multiples: T_i = (2i+1) B = T_{i-1} + 2B. For B of order q these
+     * additions are never exceptional ((2i-1) != +-2 mod q). */
+    ec_jac_from_aff(&acc, B);
+    ec_jac_dbl(&acc, &acc);
+    ec_jac_to_aff(&two, &acc);
+    ec_jac_from_aff(&tj[0], B);
+    for (int i = 1; i < WIN_ENTRIES; i++)
+        ec_jac_madd(&tj[i], &tj[i - 1], &two);
+    ec_jac_batch_to_aff(tbl, tj, WIN_ENTRIES);
+
+    /* k' = k + q if k is even */
+    for (int i = 0; i < 16; i++) {
+        kk[i] = k[i];
+        qq[i] = sc1024_q.m[i];
+    }
+    kk[16] = qq[16] = 0;
+    uint64_t even = ~ct_mask_from_bit(k[0]);
+    for (int i = 0; i < SC_COMB_WORDS; i++)
+        qq[i] &= even;
+    mp_add(kk, kk, qq, SC_COMB_WORDS);
+
+    /* top digit d_204 = k_204 in [1, 7]: positive, index (d - 1) / 2 */
+    uint64_t top = window_bits(kk, WIN * (WIN_DIGITS - 1));
+    lookup_aff(&e, tbl, WIN_ENTRIES, top >> 1, 0);
+    ec_jac_from_aff(&acc, &e);
+
+    ec_proj pacc;
+    ec_proj_set_inf(&pacc);
+    for (int i = WIN_DIGITS - 2; i >= 0; i--) {
+        for (int d = 0; d < WIN; d++)
+            ec_jac_dbl(&acc, &acc);
+        /* x = d_i + 32 is odd in [1, 63]; with m = x >> 1, |d_i| = 2 idx + 1
+         * where idx = m - 16 (m >= 16) or 15 - m (m < 16, d_i < 0). */
+        uint64_t m = window_bits(kk, WIN * i) >> 1;
+        uint64_t neg = ~ct_mask_from_bit(m >> 4);
+        uint64_t idx = (m & 15) ^ (neg & 15);
+        lookup_aff(&e, tbl, WIN_ENTRIES, idx, neg);
+        if (i > 0) {
+            /* acc = [S 2^5] B with 0 < S 2^5 < q - 32 (the partial sums
+             * before the last window are far below q), so acc != +-e and
+             * acc != O: the incomplete addition is exact. */
+            ec_jac_madd(&acc, &acc, &e);
+        } else {
+            /* the last partial sum can reach 2q: complete addition */
+            ec_jac_to_proj(&pacc, &acc);
+            ec_proj_madd(&pacc, &pacc, &e);
+        }
+    }
+    uint64_t ok = ec_proj_to_aff(r, &pacc);
+
+    for (int i = 0; i < WIN_ENTRIES; i++) {
+        ec_aff_wipe(&tbl[i]);
+        fp_wipe(&tj[i].X);
+        fp_wipe(&tj[i].Y);
+        fp_wipe(&tj[i].Z);
+    }
+    ec_aff_wipe(&two);
+    ec_aff_wipe(&e);
+    fp_wipe(&acc.X);
+    fp_wipe(&acc.Y);
+    fp_wipe(&acc.Z);
+    fp_wipe(&pacc.X);
+    fp_wipe(&pacc.Y);
+    fp_wipe(&pacc.Z);
+    mcsec_ct_wipe_limbs(kk, SC_COMB_WORDS);
+    mcsec_ct_wipe_limbs(qq, SC_COMB_WORDS);
+    return ok;
+}
+
+/* ---- fixed-base comb ---------------------------------------------------- */
+
+void ec_comb_init(ec_comb *c, const ec_aff *B)
+{
+    ec_jac cur, jb[2 * EC_COMB_H], lvl[EC_COMB_ENTRIES / 2];
+    ec_aff base[EC_COMB_H], twice[EC_COMB_H];
+
+    ec_jac_from_aff(&cur, B);
+    for (int j = 0; j < EC_COMB_V; j++) {
+        /* base_t = 2^(D(t + Hj)) B and twice_t = 2 base_t */
+        for (int t = 0; t < EC_COMB_H; t++) {
+            jb[2 * t] = cur;
+            for (int d = 0; d < EC_COMB_D; d++) {
+                ec_jac_dbl(&cur, &cur);
+                if (d == 0)
+                    jb[2 * t + 1] = cur;
+            }
+        }
+        {
+            ec_aff tmp[2 * EC_COMB_H];
+            ec_jac_batch_to_aff(tmp, jb, 2 * EC_COMB_H);
+            for (int t = 0; t < EC_COMB_H; t++) {
+                base[t] = tmp[2 * t];
+                twice[t] = tmp[2 * t + 1];
+            }
+        }
+        /* entry 0 = base_{H-1} - sum_{t<H-1} base_t; entry m with top set bit
+         * t is entry (m - 2^t) + 2 base_t. Every partial sum is a non-zero
+         * multiple of B below 2^1017 < q in absolute value, so none of these
+         * incomplete additions is exceptional. */
+        ec_jac acc;
+        ec_jac_from_aff(&acc, &base[EC_COMB_H - 1]);
+        for (int t = 0; t < EC_COMB_H - 1; t++) {
+            ec_aff nb;
+            ec_aff_neg(&nb, &base[t]);
+            ec_jac_madd(&acc, &acc, &nb);
+        }
+        ec_jac_batch_to_aff(&c->t[j][0], &acc, 1);
+        for (int t = 0; t < EC_COMB_H - 1; t++) {
+            int lo = 1 << t;
+            for (int m = lo; m < 2 * lo; m++) {
+                ec_jac_from_aff(&lvl[m - lo], &c->t[j][m - lo]);
+                ec_jac_madd(&lvl[m - lo], &lvl[m - lo], &twice[t]);
+            }
+            ec_jac_batch_to_aff(&c->t[j][lo], lvl, (size_t)lo);
+        }
+    }
+}
+
+/* acc += (comb digit of column col, table j) */
+static void comb_step(ec_proj *acc, const ec_comb *c, const uint64_t *bits, int col, int j)
+{
+    ec_aff e;
+    uint64_t idx = 0;
+    for (int t = 0; t < EC_COMB_H - 1; t++)
+        idx |= sc_bit(bits, col + EC_COMB_D * (t + EC_COMB_H * j)) << t;
+    uint64_t top =
+        ct_mask_from_bit(sc_bit(bits, col + EC_COMB_D * (EC_COMB_H - 1 + EC_COMB_H * j)));
+    /* top sign -1: the digit is minus the entry with all other signs flipped */
+    idx = ct_select_u64(top, idx, ~idx & (EC_COMB_ENTRIES - 1));
+    lookup_aff(&e, c->t[j], EC_COMB_ENTRIES, idx, ~top);
+    ec_proj_madd(acc, acc, &e);
+    ec_aff_wipe(&e);
+}
+
+void ec_comb_mul2(ec_proj *r, const ec_comb *c1, const uint64_t k1[16], const ec_comb *c2,
+                  const uint64_t k2[16])
+{
+    uint64_t b1[SC_COMB_WORDS], b2[SC_COMB_WORDS];
+    ec_proj acc;
+    int L = EC_COMB_H * EC_COMB_V * EC_COMB_D;
+    sc1024_comb_recode(b1, k1, L);
+    if (c2)
+        sc1024_comb_recode(b2, k2, L);
+    ec_proj_set_inf(&acc);
+    for (int col = EC_COMB_D - 1; col >= 0; col--) {
+        if (col != EC_COMB_D - 1)
+            ec_proj_dbl(&acc, &acc);
+        for (int j = 0; j < EC_COMB_V; j++) {
+            comb_step(&acc, c1, b1, col, j);
+            if (c2)
+                comb_step(&acc, c2, b2, col, j);
+        }
+    }
+    *r = acc;
+    fp_wipe(&acc.X);
+    fp_wipe(&acc.Y);
+    fp_wipe(&acc.Z);
+    mcsec_ct_wipe_limbs(b1, SC_COMB_WORDS);
+    mcsec_ct_wipe_limbs(b2, SC_COMB_WORDS);
+}
+
+void ec_comb_mul(ec_proj *r, const ec_comb *c, const uint64_t k[16])
+{
+    ec_comb_mul2(r, c, k, NULL, NULL);
+}
