@@ -3,10 +3,17 @@
  * taking turns (a peer is a distinct signer / signing key).
  *
  *   mcsec-bench [--json] [--seconds S]    S: time budget per row and library (default 0.4)
+ *
+ * mcsec uses the precomputation objects its API offers (a per-KMS object for
+ * encapsulation, a per-RSK object for decapsulation, built once per peer
+ * before timing); wolfSSL uses one key object per peer with identity and RSK
+ * set, without its optional per-receiver tables. mikey_open is a whole
+ * I_MESSAGE open (parse, ECCSI verify, SAKKE decapsulate, key parameters).
  */
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/eccsi.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sakke.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,9 @@
 #include <time.h>
 
 #include "mcsec/eccsi.h"
+#include "mcsec/mikey.h"
+#include "mcsec/sakke.h"
+#include "mcsec/uid.h"
 
 #define MAX_PEERS 64
 
@@ -145,6 +155,166 @@ static int eccsi_setup(eccsi_bench *b)
     return 0;
 }
 
+/* ---------------------------------------------------------------- SAKKE */
+
+#define T0 3602133554ULL /* NTP seconds inside period 1389 of 30-day periods */
+
+typedef struct sakke_peer {
+    uint8_t id[32];
+    uint8_t rsk[257], sed[273], ssv[16];
+    mcsec_sakke_rsk_key *rkey; /* heap: ~0.5 MB each */
+    SakkeKey wcli;             /* wolfSSL receiver / sender object for this peer */
+    ecc_point *wrsk;
+    uint8_t imsg[1024];        /* an I_MESSAGE from this peer to the receiver */
+    size_t imsg_len;
+} sakke_peer;
+
+typedef struct sakke_bench {
+    uint8_t z[128], zt[257], ksak[32];
+    mcsec_sakke_kms_params *params;
+    SakkeKey wkms;
+    sakke_peer peer[MAX_PEERS];
+    mcsec_mikey_kms kms;
+    uint8_t recv_rsk[257];
+    const char *recv_uri;
+    ecc_point *wtmp;
+} sakke_bench;
+
+static const uint8_t bench_ssv[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+                                       0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+
+static int m_sakke_encap(void *c, int i)
+{
+    sakke_bench *b = c;
+    uint8_t sed[273];
+    return mcsec_sakke_encapsulate_params(sed, b->params, b->peer[i].id, 32, bench_ssv);
+}
+
+static int w_sakke_encap(void *c, int i)
+{
+    sakke_bench *b = c;
+    uint8_t h[16], auth[300];
+    word16 asz = sizeof auth;
+    memcpy(h, bench_ssv, 16); /* wolfSSL encrypts the SSV in place */
+    return wc_MakeSakkeEncapsulatedSSV(&b->peer[i].wcli, WC_HASH_TYPE_SHA256, h, 16, auth, &asz);
+}
+
+static int m_sakke_decap(void *c, int i)
+{
+    sakke_bench *b = c;
+    uint8_t ssv[16];
+    return mcsec_sakke_decapsulate_key(ssv, b->peer[i].rkey, b->peer[i].sed);
+}
+
+static int w_sakke_decap(void *c, int i)
+{
+    sakke_bench *b = c;
+    uint8_t ssv[16];
+    memcpy(ssv, b->peer[i].sed + 257, 16);
+    return wc_DeriveSakkeSSV(&b->peer[i].wcli, WC_HASH_TYPE_SHA256, ssv, 16, b->peer[i].sed, 257);
+}
+
+static int m_sakke_validate(void *c, int i)
+{
+    sakke_bench *b = c;
+    return mcsec_sakke_validate_rsk(b->zt, b->peer[i].id, 32, b->peer[i].rsk);
+}
+
+static int w_sakke_validate(void *c, int i)
+{
+    sakke_bench *b = c;
+    int valid = 0;
+    if (wc_ValidateSakkeRsk(&b->peer[i].wcli, b->peer[i].id, 32, b->peer[i].wrsk, &valid) != 0)
+        return -1;
+    return valid ? 0 : -1;
+}
+
+static int m_sakke_issue(void *c, int i)
+{
+    sakke_bench *b = c;
+    uint8_t rsk[257];
+    return mcsec_sakke_kms_issue(rsk, b->z, b->peer[i].id, 32);
+}
+
+static int w_sakke_issue(void *c, int i)
+{
+    sakke_bench *b = c;
+    return wc_MakeSakkeRsk(&b->wkms, b->peer[i].id, 32, b->wtmp);
+}
+
+static int m_mikey_open(void *c, int i)
+{
+    sakke_bench *b = c;
+    mcsec_mikey_open_params p = { .own_uri = b->recv_uri, .own_kms = &b->kms, .rsk = b->recv_rsk,
+                                  .now_ntp = T0, .window = 300 };
+    mcsec_mikey_opened o;
+    mcsec_err e = mcsec_mikey_open(&o, b->peer[i].imsg, b->peer[i].imsg_len, &p);
+    mcsec_mikey_opened_wipe(&o);
+    return e;
+}
+
+static int uid_of(uint8_t uid[32], const char *uri, const mcsec_mikey_kms *kms)
+{
+    uint64_t period;
+    return mcsec_uid_period_no(&period, T0, kms->period_len, kms->period_offset) ||
+           mcsec_uid_compute(uid, uri, strlen(uri), kms->uri, strlen(kms->uri), kms->period_len,
+                             kms->period_offset, period);
+}
+
+static int sakke_setup(sakke_bench *b, WC_RNG *rng)
+{
+    word32 sz = 128;
+    b->params = malloc(sizeof *b->params);
+    b->wtmp = wc_ecc_new_point();
+    if (!b->params || !b->wtmp || mcsec_sakke_kms_keygen(b->z, b->zt, NULL) != MCSEC_OK ||
+        mcsec_sakke_kms_params_init(b->params, b->zt) != MCSEC_OK ||
+        mcsec_eccsi_kms_keygen(b->ksak, b->kms.kpak, NULL) != MCSEC_OK)
+        return -1;
+    if (wc_InitSakkeKey_ex(&b->wkms, 128, ECC_SAKKE_1, NULL, INVALID_DEVID) != 0 ||
+        wc_ImportSakkePrivateKey(&b->wkms, b->z, sz) != 0)
+        return -1;
+    b->kms.uri = "kms.example.org";
+    b->kms.period_len = 2592000;
+    memcpy(b->kms.zt, b->zt, 257);
+    b->recv_uri = "sip:receiver@example.org";
+    uint8_t recv_uid[32];
+    if (uid_of(recv_uid, b->recv_uri, &b->kms) || mcsec_sakke_kms_issue(b->recv_rsk, b->z, recv_uid, 32))
+        return -1;
+    for (int i = 0; i < MAX_PEERS; i++) {
+        sakke_peer *p = &b->peer[i];
+        char uri[64];
+        snprintf(uri, sizeof uri, "sip:user%02d@example.org", i);
+        if (uid_of(p->id, uri, &b->kms))
+            return -1;
+        p->rkey = malloc(sizeof *p->rkey);
+        p->wrsk = wc_ecc_new_point();
+        if (!p->rkey || !p->wrsk || wc_RNG_GenerateBlock(rng, p->ssv, 16) != 0 ||
+            mcsec_sakke_kms_issue(p->rsk, b->z, p->id, 32) != MCSEC_OK ||
+            mcsec_sakke_encapsulate(p->sed, b->zt, p->id, 32, p->ssv) != MCSEC_OK ||
+            mcsec_sakke_rsk_key_init(p->rkey, b->params, p->id, 32, p->rsk) != MCSEC_OK)
+            return -1;
+        if (wc_InitSakkeKey_ex(&p->wcli, 128, ECC_SAKKE_1, NULL, INVALID_DEVID) != 0 ||
+            wc_ImportSakkePublicKey(&p->wcli, b->zt, 257, 1) != 0 ||
+            wc_SetSakkeIdentity(&p->wcli, p->id, 32) != 0 ||
+            wc_DecodeSakkeRsk(&p->wcli, p->rsk, 257, p->wrsk) != 0 ||
+            wc_SetSakkeRsk(&p->wcli, p->wrsk, NULL, 0) != 0)
+            return -1;
+        /* an I_MESSAGE (PCK) from this peer to the receiver */
+        uint8_t ssk[32], pvt[65], key[16];
+        uint32_t kid = 0x10000000u | (uint32_t)i;
+        memcpy(key, p->ssv, 16);
+        mcsec_mikey_create_params cp = { .type = MCSEC_KEY_PURPOSE_PCK, .key = key, .key_id = kid,
+                                         .initiator = uri, .responder = b->recv_uri, .kms_i = &b->kms,
+                                         .kms_r = &b->kms, .ssk = ssk, .pvt = pvt, .ntp_time = T0 };
+        p->imsg_len = sizeof p->imsg;
+        if (mcsec_eccsi_kms_issue(ssk, pvt, NULL, b->ksak, p->id, 32, NULL) != MCSEC_OK ||
+            mcsec_mikey_create(p->imsg, &p->imsg_len, &cp, NULL) != MCSEC_OK)
+            return -1;
+        mcsec_wipe(ssk, sizeof ssk);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- report */
 
 typedef struct row {
@@ -191,6 +361,16 @@ int main(int argc, char **argv)
     }
     measure("eccsi_sign", m_eccsi_sign, w_eccsi_sign, &eb);
     measure("eccsi_verify", m_eccsi_verify, w_eccsi_verify, &eb);
+    static sakke_bench sb;
+    if (sakke_setup(&sb, &eb.rng) != 0) {
+        fprintf(stderr, "mcsec-bench: SAKKE setup failed\n");
+        return 2;
+    }
+    measure("sakke_encap", m_sakke_encap, w_sakke_encap, &sb);
+    measure("sakke_decap", m_sakke_decap, w_sakke_decap, &sb);
+    measure("sakke_rsk_validate", m_sakke_validate, w_sakke_validate, &sb);
+    measure("sakke_rsk_issue", m_sakke_issue, w_sakke_issue, &sb);
+    measure("mikey_open", m_mikey_open, NULL, &sb);
     fprintf(stderr, "\n");
 
     int failed = 0;
