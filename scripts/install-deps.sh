@@ -10,6 +10,7 @@ pkgs=(
   clang libclang-rt-14-dev    # libFuzzer + sanitizers
   valgrind                    # constant-time (ctgrind) check
   xxd                         # hex helpers in shell tests
+  tshark                      # MIKEY dissector check of our I_MESSAGEs
 )
 
 missing=()
