@@ -86,6 +86,7 @@ int cmd_eccsi(int argc, char **argv);
 int cmd_uid(int argc, char **argv);
 int cmd_sakke(int argc, char **argv);
 int cmd_mikey(int argc, char **argv);
+int cmd_srtp(int argc, char **argv);
 
 
 #endif

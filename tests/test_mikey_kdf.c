@@ -26,6 +26,15 @@ int main(void)
             tu_vectors_hex(tv, s, "csb_id", id, 4);
             TU_CHECK_ERR(mcsec_mikey_derive(got, ol, be32(c), key, kl, cs, be32(id), rand, rl), MCSEC_OK);
             TU_CHECK_MEM(got, want, ol);
+            /* TEK/salt pairs again through the SRTP function (no member: MKI = key ID) */
+            if (be32(c) == MCSEC_MIKEY_CONST_TEK || be32(c) == MCSEC_MIKEY_CONST_SALT) {
+                uint8_t mk[16], ms[12], mki[8];
+                size_t ml = 0;
+                TU_CHECK_ERR(mcsec_mikey_srtp_keys(mk, ms, mki, &ml, key, kl, be32(id), rand, rl, cs, NULL),
+                             MCSEC_OK);
+                TU_CHECK_MEM(be32(c) == MCSEC_MIKEY_CONST_TEK ? mk : ms, want, ol);
+                TU_CHECK(ml == 4 && be32(mki) == be32(id));
+            }
             nderive++;
         } else if (strncmp(name, "gmk ", 4) == 0) {
             size_t kl = tu_vectors_hex(tv, s, "gmk", key, sizeof key);
@@ -50,6 +59,14 @@ int main(void)
                 TU_CHECK_ERR(mcsec_mikey_derive(got, 12, MCSEC_MIKEY_CONST_SALT, key, kl, cs, guk, rand, rl),
                              MCSEC_OK);
                 TU_CHECK_MEM(got, want, 12);
+                /* the same through the per-key-type SRTP function, with MKI = GMK-ID || GUK-ID */
+                uint8_t mk[16], ms[12], mki[8], wk[16];
+                size_t ml = 0;
+                TU_CHECK_ERR(mcsec_mikey_srtp_keys(mk, ms, mki, &ml, key, kl, gmk_id, rand, rl, cs, uri), MCSEC_OK);
+                tu_vectors_hex(tv, s, "master_key", wk, 16);
+                TU_CHECK_MEM(mk, wk, 16);
+                TU_CHECK_MEM(ms, want, 12);
+                TU_CHECK(ml == 8 && be32(mki) == gmk_id && be32(mki + 4) == guk);
             }
             ngmk++;
         }

@@ -47,6 +47,17 @@ MCSEC_API mcsec_err mcsec_mikey_derive(uint8_t *out, size_t out_len, uint32_t co
 MCSEC_API mcsec_err mcsec_mikey_guk_id(uint32_t *out_id, uint32_t gmk_or_guk_id, const uint8_t *gmk,
                                        size_t gmk_len, const char *member_uri, size_t uri_len) MCSEC_WARN_UNUSED;
 
+/* SRTP keying from a distributed key (TS 33.180 §7.4, RFC 3830 §4.1.3):
+ * master key (16) and salt (12) with PRF-HMAC-SHA-256 from the key, the CSB
+ * ID, the CS ID and the RAND of the I_MESSAGE, and the MKI. With member_uri
+ * (a GMK), the CSB ID is that member's GUK-ID and the MKI is GMK-ID || GUK-ID
+ * (8 octets); without it the CSB ID and the MKI are key_id (4 octets).
+ * *mki_len receives the MKI length. Errors: MCSEC_ERR_ARG, MCSEC_ERR_CRYPTO. */
+MCSEC_API mcsec_err mcsec_mikey_srtp_keys(uint8_t master_key[16], uint8_t master_salt[12], uint8_t mki[8],
+                                          size_t *mki_len, const uint8_t *key, size_t key_len,
+                                          uint32_t key_id, const uint8_t *rand, size_t rand_len,
+                                          uint8_t cs_id, const char *member_uri) MCSEC_WARN_UNUSED;
+
 /* Payload type numbers (RFC 3830 §6.1, RFC 6043, RFC 6509) */
 #define MCSEC_MIKEY_PT_LAST 0
 #define MCSEC_MIKEY_PT_SIGN 4

@@ -101,3 +101,35 @@ mcsec_err mcsec_mikey_guk_id(uint32_t *out_id, uint32_t id, const uint8_t *gmk, 
     mcsec_wipe(h, sizeof h);
     return MCSEC_OK;
 }
+
+mcsec_err mcsec_mikey_srtp_keys(uint8_t master_key[16], uint8_t master_salt[12], uint8_t mki[8],
+                                size_t *mki_len, const uint8_t *key, size_t key_len, uint32_t key_id,
+                                const uint8_t *rand, size_t rand_len, uint8_t cs_id, const char *member_uri)
+{
+    if (!master_key || !master_salt || !mki || !mki_len || !key)
+        return MCSEC_ERR_ARG;
+    uint32_t csb_id = key_id;
+    mcsec_err err = MCSEC_OK;
+    /* TS 33.180 §5.2.3: group media runs under the sender's GUK-ID */
+    if (member_uri)
+        err = mcsec_mikey_guk_id(&csb_id, key_id, key, key_len, member_uri, strlen(member_uri));
+    if (!err)
+        err = mcsec_mikey_derive(master_key, 16, MCSEC_MIKEY_CONST_TEK, key, key_len, cs_id, csb_id, rand, rand_len);
+    if (!err)
+        err = mcsec_mikey_derive(master_salt, 12, MCSEC_MIKEY_CONST_SALT, key, key_len, cs_id, csb_id, rand,
+                                 rand_len);
+    if (err) {
+        mcsec_wipe(master_key, 16);
+        mcsec_wipe(master_salt, 12);
+        return err;
+    }
+    size_t n = 0;
+    if (member_uri) { /* MKI = GMK-ID || GUK-ID */
+        for (int i = 3; i >= 0; i--)
+            mki[n++] = (uint8_t)(key_id >> (8 * i));
+    }
+    for (int i = 3; i >= 0; i--)
+        mki[n++] = (uint8_t)(csb_id >> (8 * i));
+    *mki_len = n;
+    return MCSEC_OK;
+}
