@@ -1,5 +1,7 @@
-/* libFuzzer target: the MIKEY decoder. Any input must decode or fail with an
- * error; a successful view must lie inside the input. */
+/* libFuzzer target: the MIKEY parsers. The input goes to the message decoder
+ * (a successful view must lie inside the input), the key-parameters opener
+ * (legacy form allowed, so the plaintext parser is reached) and the SDP /
+ * base64 reader. Any input must give a result or an error, never a crash. */
 #include <stdint.h>
 #include <string.h>
 
@@ -13,8 +15,22 @@ static void inside(const uint8_t *base, size_t size, const uint8_t *p, size_t n)
         __builtin_trap();
 }
 
+static void other_parsers(const uint8_t *data, size_t size)
+{
+    static const uint8_t k[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    mcsec_mikey_key_params kp;
+    if (mcsec_mikey_key_params_open(&kp, data, size, k, 0x01C8DE7B, 1) == MCSEC_OK &&
+        (kp.text_len > MCSEC_MIKEY_KP_MAX_TEXT || kp.n_groups > MCSEC_MIKEY_KP_MAX_GROUPS))
+        __builtin_trap();
+    uint8_t out[4096];
+    size_t n = sizeof out;
+    if (mcsec_mikey_from_sdp(out, &n, (const char *)data, size) == MCSEC_OK && n > size)
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    other_parsers(data, size);
     mcsec_mikey_msg m;
     mcsec_err e = mcsec_mikey_decode(&m, data, size);
     if (e != MCSEC_OK) {

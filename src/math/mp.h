@@ -131,7 +131,7 @@ static inline void mp_mod_sub(uint64_t *r, const uint64_t *a, const uint64_t *b,
 
 #if defined(__clang__)
 #define MP_ALWAYS_INLINE inline __attribute__((always_inline))
-#define MP_UNROLL _Pragma("clang loop unroll(full)")
+#define MP_UNROLL /* clang unrolls constant-trip loops unasked; a pragma would warn on the runtime-n path */
 #elif defined(__GNUC__)
 #define MP_ALWAYS_INLINE inline __attribute__((always_inline))
 #define MP_UNROLL _Pragma("GCC unroll 16")
