@@ -77,6 +77,22 @@ static void test_fp(void)
         fp_sqr(&r1, &a);
         mp_mont_mul(r2.v, a.v, a.v, md);
         TU_CHECK(fp_eq_mask(&r1, &r2));
+        /* a b + c d with one reduction, c = b + a, d = a - b */
+        {
+            fp c, d, t1, t2;
+            fp_add(&c, &b, &a);
+            fp_sub(&d, &a, &b);
+            if (it == 1) { /* all four at p - 1: the largest column sums */
+                memcpy(a.v, fp_p.v, sizeof a.v);
+                a.v[0] -= 1;
+                b = c = d = a;
+            }
+            fp_muladd(&r1, &a, &b, &c, &d);
+            fp_mul(&t1, &a, &b);
+            fp_mul(&t2, &c, &d);
+            fp_add(&t1, &t1, &t2);
+            TU_CHECK(fp_eq_mask(&r1, &t1));
+        }
         fp_add(&s, &a, &b);
         mp_mod_add(r2.v, a.v, b.v, md);
         TU_CHECK(fp_eq_mask(&s, &r2));

@@ -1,6 +1,7 @@
 /* Points of E: y^2 = x^3 - 3x over F_p; see ec1024.h. */
 #include "math/ec1024.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "math/sakke_tables.h"
@@ -14,7 +15,9 @@ uint64_t ec_on_curve_mask(const ec_aff *a)
     fp_sub(&x2, &x2, &three);
     fp_mul(&rhs, &x2, &a->x); /* x^3 - 3x = x (x^2 - 3) */
     fp_sqr(&lhs, &a->y);
-    return fp_eq_mask(&lhs, &rhs);
+    uint64_t ok = fp_eq_mask(&lhs, &rhs);
+    FP_WIPE(&x2, &rhs, &lhs);
+    return ok;
 }
 
 uint64_t ec_decode(ec_aff *r, const uint8_t in[EC_POINT_BYTES])
@@ -76,12 +79,12 @@ void ec_jac_dbl(ec_jac *r, const ec_jac *a)
     fp_dbl(&u, &beta);
     fp_sub(&r->X, &t, &u);
     fp_sub(&t, &beta, &r->X);
-    fp_mul(&t, &t, &alpha);
-    fp_sqr(&gamma, &gamma);
-    fp_dbl(&gamma, &gamma);
-    fp_dbl(&gamma, &gamma);
-    fp_dbl(&gamma, &gamma); /* 8 gamma^2 */
-    fp_sub(&r->Y, &t, &gamma);
+    fp_dbl(&u, &gamma);
+    fp_dbl(&u, &u);
+    fp_dbl(&u, &u);
+    fp_neg(&u, &u);
+    fp_muladd(&r->Y, &t, &alpha, &gamma, &u); /* alpha (4 beta - X3) - 8 gamma^2 */
+    FP_WIPE(&delta, &gamma, &beta, &alpha, &t, &u);
 }
 
 /* madd-2007-bl: Z1Z1 = Z1^2, U2 = X2 Z1Z1, S2 = Y2 Z1 Z1Z1, H = U2 - X1,
@@ -117,6 +120,7 @@ void ec_jac_madd(ec_jac *r, const ec_jac *a, const ec_aff *b)
     fp_mul(&v, &v, &rr);
     fp_sub(&r->Y, &v, &j);
     r->X = t;
+    FP_WIPE(&z1z1, &u2, &s2, &h, &hh, &i, &j, &rr, &v, &t);
 }
 
 uint64_t ec_jac_to_aff(ec_aff *r, const ec_jac *a)
@@ -142,6 +146,7 @@ void ec_jac_to_proj(ec_proj *r, const ec_jac *a)
     fp_mul(&r->X, &a->X, &a->Z);
     r->Y = a->Y;
     r->Z = z3;
+    FP_WIPE(&z2, &z3);
 }
 
 void ec_jac_batch_to_aff(ec_aff *out, const ec_jac *in, size_t n)
@@ -193,32 +198,28 @@ void ec_proj_from_aff(ec_proj *r, const ec_aff *a)
  *   t5 = Y1Z2 + Y2Z1
  * are known. With b = 0 and a = -3, Algorithm 1 reduces to
  *   X3 = t3 (t1 + 3 t4) - t5 u,   Y3 = (t1 + 3 t4)(t1 - 3 t4) + w u,
- *   Z3 = t5 (t1 - 3 t4) + t3 w,   w = 3 t0 - 3 t2,  u = -3 (t0 + 3 t2). */
+ *   Z3 = t5 (t1 - 3 t4) + t3 w,   w = 3 t0 - 3 t2,  u = -3 (t0 + 3 t2),
+ * each a sum of two products with one reduction (fp_muladd). */
 static void rcb_tail(ec_proj *r, const fp *t0, const fp *t1, const fp *t2, const fp *t3,
                      const fp *t4, const fp *t5)
 {
-    fp s, d, w, u, x, y, z, t;
+    fp s, d, w, u, nu, x, y, z, t;
     fp_tpl(&t, t4);
     fp_add(&s, t1, &t);   /* t1 + 3 t4 */
     fp_sub(&d, t1, &t);   /* t1 - 3 t4 */
     fp_sub(&w, t0, t2);
     fp_tpl(&w, &w);       /* 3 t0 - 3 t2 */
     fp_tpl(&t, t2);
-    fp_add(&u, t0, &t);
-    fp_tpl(&u, &u);
-    fp_neg(&u, &u);       /* -3 (t0 + 3 t2) */
-    fp_mul(&x, t3, &s);
-    fp_mul(&t, t5, &u);
-    fp_sub(&x, &x, &t);
-    fp_mul(&y, &s, &d);
-    fp_mul(&t, &w, &u);
-    fp_add(&y, &y, &t);
-    fp_mul(&z, t5, &d);
-    fp_mul(&t, t3, &w);
-    fp_add(&z, &z, &t);
+    fp_add(&nu, t0, &t);
+    fp_tpl(&nu, &nu);     /* -u = 3 (t0 + 3 t2) */
+    fp_neg(&u, &nu);
+    fp_muladd(&x, t3, &s, t5, &nu);
+    fp_muladd(&y, &s, &d, &w, &u);
+    fp_muladd(&z, t5, &d, t3, &w);
     r->X = x;
     r->Y = y;
     r->Z = z;
+    FP_WIPE(&s, &d, &w, &u, &nu, &x, &y, &z, &t);
 }
 
 void ec_proj_add(ec_proj *r, const ec_proj *a, const ec_proj *b)
@@ -243,6 +244,7 @@ void ec_proj_add(ec_proj *r, const ec_proj *a, const ec_proj *b)
     fp_sub(&t5, &t5, &t1);
     fp_sub(&t5, &t5, &t2);
     rcb_tail(r, &t0, &t1, &t2, &t3, &t4, &t5);
+    FP_WIPE(&t0, &t1, &t2, &t3, &t4, &t5, &s, &u);
 }
 
 void ec_proj_madd(ec_proj *r, const ec_proj *a, const ec_aff *b)
@@ -260,6 +262,7 @@ void ec_proj_madd(ec_proj *r, const ec_proj *a, const ec_aff *b)
     fp_mul(&t5, &b->y, &a->Z);
     fp_add(&t5, &t5, &a->Y);
     rcb_tail(r, &t0, &t1, &a->Z, &t3, &t4, &t5);
+    FP_WIPE(&t0, &t1, &t3, &t4, &t5, &s, &u);
 }
 
 void ec_proj_dbl(ec_proj *r, const ec_proj *a)
@@ -275,6 +278,7 @@ void ec_proj_dbl(ec_proj *r, const ec_proj *a)
     fp_mul(&t5, &a->Y, &a->Z);
     fp_dbl(&t5, &t5);
     rcb_tail(r, &t0, &t1, &t2, &t3, &t4, &t5);
+    FP_WIPE(&t0, &t1, &t2, &t3, &t4, &t5);
 }
 
 uint64_t ec_proj_to_aff(ec_aff *r, const ec_proj *a)
@@ -296,6 +300,7 @@ uint64_t ec_proj_eq_aff_mask(const ec_proj *a, const ec_aff *b)
     ok &= fp_eq_mask(&t, &a->X);
     fp_mul(&t, &b->y, &a->Z);
     ok &= fp_eq_mask(&t, &a->Y);
+    fp_wipe(&t);
     return ok;
 }
 
@@ -319,16 +324,40 @@ static uint64_t window_bits(const uint64_t *kk, int pos)
     return (x & 63) | 1;
 }
 
-/* e = (sign ? -1 : 1) * tbl[idx], by a full scan */
+/* out = the 16-limb field at offset off of entry idx of a table of n
+ * entries of stride octets, by a full scan: every entry is read and AND-ed
+ * with a mask that is all-ones for the wanted index only. The accumulators
+ * are kept in eight 128-bit vector variables (GCC/clang vector extension,
+ * lowered to SSE2 / NEON / scalar code) so that the scan streams through
+ * the table without storing intermediate results. */
+typedef uint64_t ec_v2 __attribute__((vector_size(16)));
+
+static void ct_scan16(uint64_t out[FP_LIMBS], const uint8_t *base, size_t stride, size_t off,
+                      size_t n, uint64_t idx)
+{
+    ec_v2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (size_t m = 0; m < n; m++) {
+        uint64_t s = ct_mask_eq_u64(idx, m);
+        ec_v2 sel = { s, s }, t[8];
+        memcpy(t, base + m * stride + off, sizeof t);
+        a0 |= t[0] & sel;
+        a1 |= t[1] & sel;
+        a2 |= t[2] & sel;
+        a3 |= t[3] & sel;
+        a4 |= t[4] & sel;
+        a5 |= t[5] & sel;
+        a6 |= t[6] & sel;
+        a7 |= t[7] & sel;
+    }
+    ec_v2 r[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
+    memcpy(out, r, sizeof r);
+}
+
+/* e = (neg ? -1 : 1) * tbl[idx] */
 static void lookup_aff(ec_aff *e, const ec_aff *tbl, size_t n, uint64_t idx, uint64_t neg)
 {
-    fp_set_zero(&e->x);
-    fp_set_zero(&e->y);
-    for (size_t m = 0; m < n; m++) {
-        uint64_t sel = ct_mask_eq_u64(idx, m);
-        fp_cmov(&e->x, &tbl[m].x, sel);
-        fp_cmov(&e->y, &tbl[m].y, sel);
-    }
+    ct_scan16(e->x.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, x), n, idx);
+    ct_scan16(e->y.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, y), n, idx);
     fp_cneg(&e->y, neg);
 }
 

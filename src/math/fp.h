@@ -29,6 +29,9 @@ extern const fp fp_p;        /* p itself (plain limbs, for range checks) */
 /* r = a * b, r = a^2 (Montgomery products; r may alias the inputs). */
 void fp_mul(fp *r, const fp *a, const fp *b);
 void fp_sqr(fp *r, const fp *a);
+/* r = a * b + c * d with a single Montgomery reduction (3/4 of the cost of
+ * two products). */
+void fp_muladd(fp *r, const fp *a, const fp *b, const fp *c, const fp *d);
 
 /* r = a + b, a - b, -a, 2a, 3a (mod p). r may alias the inputs. */
 void fp_add(fp *r, const fp *a, const fp *b);
@@ -98,5 +101,14 @@ static inline void fp_wipe(fp *r)
 {
     mcsec_ct_wipe_limbs(r->v, FP_LIMBS);
 }
+
+/* Wipes several temporaries: FP_WIPE(&a, &b, ...). Formula functions end
+ * with it so that no secret-derived intermediate stays on the stack. */
+#define FP_WIPE(...)                                                                               \
+    do {                                                                                           \
+        fp *fp_wipe_list_[] = { __VA_ARGS__ };                                                     \
+        for (size_t fp_i_ = 0; fp_i_ < sizeof fp_wipe_list_ / sizeof fp_wipe_list_[0]; fp_i_++)    \
+            fp_wipe(fp_wipe_list_[fp_i_]);                                                         \
+    } while (0)
 
 #endif

@@ -33,7 +33,7 @@ typedef struct pfp_comb {
 void fp2_set_one(fp2 *r);
 void fp2_add(fp2 *r, const fp2 *x, const fp2 *y);
 void fp2_sub(fp2 *r, const fp2 *x, const fp2 *y);
-/* r = x * y: 3 F_p products (Karatsuba) */
+/* r = x * y: two sums of two products (fp_muladd) */
 void fp2_mul(fp2 *r, const fp2 *x, const fp2 *y);
 /* r = x^2 = (a+b)(a-b) + 2ab i: 2 F_p products */
 void fp2_sqr(fp2 *r, const fp2 *x);

@@ -150,23 +150,38 @@ def check_params():
 # digit m[k] is fixed as soon as column k < 16 is complete).
 
 def gen_mul():
+    # Two accumulators per column, (t2:t1:t0) and (s2:s1:s0), taking the
+    # products alternately: two independent carry chains instead of one
+    # halve the latency of a column; FP_MERGE() folds s into t.
     o = []
     o.append("static void fp_mont_mul16(uint64_t *r, const uint64_t *a, const uint64_t *b)")
     o.append("{")
+    o.append("    FP_P_POINTER(pp);")
     o.append("    uint64_t m[16], res[17];")
-    o.append("    uint64_t t0 = 0, t1 = 0, t2 = 0;")
+    o.append("    uint64_t t0 = 0, t1 = 0, t2 = 0, s0 = 0, s1 = 0, s2 = 0;")
+
+    def col(terms):
+        for n, (x, y) in enumerate(terms):
+            o.append("    %s(%s, %s);" % ("FP_MAC" if n % 2 == 0 else "FP_MACS", x, y))
+        if len(terms) > 1:
+            o.append("    FP_MERGE();")
+
     for i in range(N):
+        terms = []
         for j in range(i):
-            o.append("    FP_MAC(a[%d], b[%d]);" % (j, i - j))
-            o.append("    FP_MAC(m[%d], fp_p_limbs[%d]);" % (j, i - j))
-        o.append("    FP_MAC(a[%d], b[0]);" % i)
+            terms.append(("a[%d]" % j, "b[%d]" % (i - j)))
+            terms.append(("m[%d]" % j, "pp[%d]" % (i - j)))
+        terms.append(("a[%d]" % i, "b[0]"))
+        col(terms)
         o.append("    m[%d] = t0 * FP_PINV;" % i)
-        o.append("    FP_MAC(m[%d], fp_p_limbs[0]);" % i)
+        o.append("    FP_MAC(m[%d], pp[0]);" % i)
         o.append("    FP_SHIFT();")
     for i in range(N, 2 * N - 1):
+        terms = []
         for j in range(i - N + 1, N):
-            o.append("    FP_MAC(a[%d], b[%d]);" % (j, i - j))
-            o.append("    FP_MAC(m[%d], fp_p_limbs[%d]);" % (j, i - j))
+            terms.append(("a[%d]" % j, "b[%d]" % (i - j)))
+            terms.append(("m[%d]" % j, "pp[%d]" % (i - j)))
+        col(terms)
         o.append("    res[%d] = t0;" % (i - N))
         o.append("    FP_SHIFT();")
     o.append("    res[15] = t0;")
@@ -177,39 +192,90 @@ def gen_mul():
     return o
 
 
+def gen_muladd():
+    # r = (a b + c d) R^-1: both products share the columns and one
+    # Montgomery reduction ("lazy reduction"); the result is < 2.2 p.
+    o = []
+    o.append("static void fp_mont_muladd16(uint64_t *r, const uint64_t *a, const uint64_t *b,")
+    o.append("                             const uint64_t *c, const uint64_t *d)")
+    o.append("{")
+    o.append("    FP_P_POINTER(pp);")
+    o.append("    uint64_t m[16], res[17];")
+    o.append("    uint64_t t0 = 0, t1 = 0, t2 = 0, s0 = 0, s1 = 0, s2 = 0;")
+
+    def col(terms):
+        for n, (x, y) in enumerate(terms):
+            o.append("    %s(%s, %s);" % ("FP_MAC" if n % 2 == 0 else "FP_MACS", x, y))
+        if len(terms) > 1:
+            o.append("    FP_MERGE();")
+
+    for i in range(N):
+        terms = []
+        for j in range(i + 1):
+            terms.append(("a[%d]" % j, "b[%d]" % (i - j)))
+            terms.append(("c[%d]" % j, "d[%d]" % (i - j)))
+            if j < i:
+                terms.append(("m[%d]" % j, "pp[%d]" % (i - j)))
+        col(terms)
+        o.append("    m[%d] = t0 * FP_PINV;" % i)
+        o.append("    FP_MAC(m[%d], pp[0]);" % i)
+        o.append("    FP_SHIFT();")
+    for i in range(N, 2 * N - 1):
+        terms = []
+        for j in range(i - N + 1, N):
+            terms.append(("a[%d]" % j, "b[%d]" % (i - j)))
+            terms.append(("c[%d]" % j, "d[%d]" % (i - j)))
+            terms.append(("m[%d]" % j, "pp[%d]" % (i - j)))
+        col(terms)
+        o.append("    res[%d] = t0;" % (i - N))
+        o.append("    FP_SHIFT();")
+    o.append("    res[15] = t0;")
+    o.append("    res[16] = t1;")
+    o.append("    fp_final_sub2(r, res);")
+    o.append("    mcsec_ct_wipe_limbs(m, 16);")
+    o.append("}")
+    return o
+
+
 def gen_sqr():
     o = []
     o.append("static void fp_mont_sqr16(uint64_t *r, const uint64_t *a)")
     o.append("{")
+    o.append("    FP_P_POINTER(pp);")
     o.append("    uint64_t m[16], res[17];")
-    o.append("    uint64_t t0 = 0, t1 = 0, t2 = 0;")
+    o.append("    uint64_t t0 = 0, t1 = 0, t2 = 0, s0 = 0, s1 = 0, s2 = 0;")
     o.append("    uint64_t u0, u1, u2;")
 
-    def column(k):
+    def column(k, mterms):
+        # cross products in u (doubled), the m*p products alternately in t and s
         lo = max(0, k - N + 1)
         pairs = [(j, k - j) for j in range(lo, N) if j < k - j and k - j < N]
+        n = 0
         if pairs:
             o.append("    u0 = 0; u1 = 0; u2 = 0;")
             for (j, l) in pairs:
                 o.append("    FP_MACU(a[%d], a[%d]);" % (j, l))
+                if n < len(mterms):
+                    o.append("    FP_MACS(%s, %s);" % mterms[n])
+                    n += 1
             o.append("    FP_DBLU();")
             if k % 2 == 0:
                 o.append("    FP_MACU(a[%d], a[%d]);" % (k // 2, k // 2))
             o.append("    FP_ADDU();")
         elif k % 2 == 0:
             o.append("    FP_MAC(a[%d], a[%d]);" % (k // 2, k // 2))
+        for t, (x, y) in enumerate(mterms[n:]):
+            o.append("    %s(%s, %s);" % ("FP_MAC" if t % 2 == 0 else "FP_MACS", x, y))
+        if mterms:
+            o.append("    FP_MERGE();")
 
     for i in range(N):
-        column(i)
-        for j in range(i):
-            o.append("    FP_MAC(m[%d], fp_p_limbs[%d]);" % (j, i - j))
+        column(i, [("m[%d]" % j, "pp[%d]" % (i - j)) for j in range(i)])
         o.append("    m[%d] = t0 * FP_PINV;" % i)
-        o.append("    FP_MAC(m[%d], fp_p_limbs[0]);" % i)
+        o.append("    FP_MAC(m[%d], pp[0]);" % i)
         o.append("    FP_SHIFT();")
     for i in range(N, 2 * N - 1):
-        column(i)
-        for j in range(i - N + 1, N):
-            o.append("    FP_MAC(m[%d], fp_p_limbs[%d]);" % (j, i - j))
+        column(i, [("m[%d]" % j, "pp[%d]" % (i - j)) for j in range(i - N + 1, N)])
         o.append("    res[%d] = t0;" % (i - N))
         o.append("    FP_SHIFT();")
     o.append("    res[15] = t0;")
@@ -226,7 +292,8 @@ def write_mont16(path):
         " *",
         " * Montgomery multiplication and squaring modulo the 1024-bit SAKKE prime p,",
         " * fully unrolled (FIPS / product scanning): column k of a*b + m*p is summed",
-        " * into the three-word accumulator (t2:t1:t0) and the Montgomery digit",
+        " * into two three-word accumulators (t2:t1:t0), (s2:s1:s0) taking the",
+        " * products alternately (two independent carry chains), and the Montgomery digit",
         " * m[k] = t0 * (-p^-1 mod 2^64) is fixed as soon as column k < 16 is",
         " * complete. The squaring sums each column's cross products once, doubles",
         " * them and adds the diagonal term. Inputs < p give a result < 2p, brought",
@@ -239,7 +306,7 @@ def write_mont16(path):
         "#define FP_PINV 0x%016xULL" % ((-pow(p, -1, 1 << 64)) % (1 << 64)),
         "",
     ]
-    body = consts + gen_mul() + [""] + gen_sqr()
+    body = consts + gen_mul() + [""] + gen_muladd() + [""] + gen_sqr()
     with open(path, "w") as f:
         f.write("\n".join(hdr + body) + "\n")
 
