@@ -15,7 +15,6 @@
 #include "math/safegcd.h"
 #include "math/sakke_tables.h"
 #include "math/scalar1024.h"
-#include "sakke/sha256.h"
 #include "testutil.h"
 
 /* xorshift PRNG: reproducible test inputs */
@@ -595,28 +594,6 @@ static void test_pairing(void)
     TU_CHECK(pairing_table_init(&tb, &X) == 0);
 }
 
-static void test_sha256(void)
-{
-    uint8_t out[32], want[32];
-    sha256_2(out, (const uint8_t *)"abc", 3, NULL, 0);
-    tu_unhex(want, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    TU_CHECK_MEM(out, want, 32);
-    uint8_t m[200];
-    memset(m, 'a', sizeof m);
-    sha256_ctx c;
-    sha256_init(&c);
-    for (int i = 0; i < 5000; i++) /* 1,000,000 'a' */
-        sha256_update(&c, m, 200);
-    sha256_final(&c, out);
-    tu_unhex(want, 32, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-    TU_CHECK_MEM(out, want, 32);
-    /* two-part input straddling nothing in particular */
-    static const char msg[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    sha256_2(out, (const uint8_t *)msg, 30, (const uint8_t *)msg + 30, sizeof msg - 1 - 30);
-    tu_unhex(want, 32, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    TU_CHECK_MEM(out, want, 32);
-}
-
 int main(void)
 {
     test_fp();
@@ -624,6 +601,5 @@ int main(void)
     test_fp2();
     test_curve();
     test_pairing();
-    test_sha256();
     return tu_finish("math");
 }

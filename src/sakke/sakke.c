@@ -17,7 +17,7 @@
 #include "math/sakke_tables.h"
 #include "math/scalar1024.h"
 #include "sakke/sakke_internal.h"
-#include "sakke/sha256.h"
+#include <openssl/sha.h>
 
 /* err if the mask is zero, else MCSEC_OK (= 0), without branching */
 static mcsec_err err_unless(uint64_t ok, mcsec_err err)
@@ -30,36 +30,58 @@ static int id_ok(const uint8_t *id, size_t id_len)
     return id != NULL && id_len >= 1 && id_len <= MCSEC_SAKKE_ID_MAX;
 }
 
+/* SHA-256(a || b) through OpenSSL's one-shot digest (RFC 6509 Appendix A:
+ * parameter set 1 hashes with SHA-256). The parts are joined on the stack:
+ * the longest input is SSV || b (16 + MCSEC_SAKKE_ID_MAX octets). Returns the
+ * all-ones mask on success, 0 if OpenSSL failed (a public event). */
+static uint64_t sha256_2(uint8_t out[32], const uint8_t *a, size_t alen, const uint8_t *b,
+                         size_t blen)
+{
+    uint8_t buf[MCSEC_SAKKE_SSV_BYTES + MCSEC_SAKKE_ID_MAX];
+    uint64_t ok = 0;
+    if (alen + blen <= sizeof buf) {
+        memcpy(buf, a, alen);
+        if (blen != 0)
+            memcpy(buf + alen, b, blen);
+        ok = SHA256(buf, alen + blen, out) != NULL ? ~(uint64_t)0 : 0;
+        mcsec_wipe(buf, alen + blen);
+    }
+    return ok;
+}
+
 /* HashToIntegerRange(s, q, SHA-256), RFC 6508 §5.1, for s = s1 || s2:
  * l = ceiling(lg(q) / 256) = ceiling(1021.26 / 256) = 4 blocks,
  * v = (v_1 || v_2 || v_3 || v_4) mod q with h_0 = 0^256, h_i = H(h_(i-1)),
- * v_i = H(h_i || A), A = H(s). */
-void sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2, size_t l2)
+ * v_i = H(h_i || A), A = H(s). Returns the all-ones mask on success. */
+uint64_t sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2, size_t l2)
 {
     uint8_t a[32], hh[32], v[128];
-    sha256_2(a, s1, l1, s2, l2);                 /* step 1 */
+    uint64_t ok = sha256_2(a, s1, l1, s2, l2);   /* step 1 */
     memset(hh, 0, sizeof hh);                    /* step 2 */
     for (int i = 0; i < 4; i++) {                /* steps 3-4 */
-        sha256_2(hh, hh, sizeof hh, NULL, 0);
-        sha256_2(v + 32 * i, hh, sizeof hh, a, sizeof a);
+        ok &= sha256_2(hh, hh, sizeof hh, NULL, 0);
+        ok &= sha256_2(v + 32 * i, hh, sizeof hh, a, sizeof a);
     }
     sc1024_from_bytes_reduce(r, v);              /* steps 5-6 */
     mcsec_wipe(a, sizeof a);
     mcsec_wipe(v, sizeof v);
+    return ok;
 }
 
 /* HashToIntegerRange(w, 2^128, SHA-256): l = ceiling(128 / 256) = 1, so the
- * result is H(H(0^256) || H(w)) mod 2^128, its last 16 octets. */
-void sakke_h2ir_mask(uint8_t mask[16], const uint8_t w[128])
+ * result is H(H(0^256) || H(w)) mod 2^128, its last 16 octets. Returns the
+ * all-ones mask on success. */
+uint64_t sakke_h2ir_mask(uint8_t mask[16], const uint8_t w[128])
 {
     uint8_t a[32], hh[32], v[32];
-    sha256_2(a, w, 128, NULL, 0);
+    uint64_t ok = sha256_2(a, w, 128, NULL, 0);
     memset(hh, 0, sizeof hh);
-    sha256_2(hh, hh, sizeof hh, NULL, 0);
-    sha256_2(v, hh, sizeof hh, a, sizeof a);
+    ok &= sha256_2(hh, hh, sizeof hh, NULL, 0);
+    ok &= sha256_2(v, hh, sizeof hh, a, sizeof a);
     memcpy(mask, v + 16, 16);
     mcsec_wipe(a, sizeof a);
     mcsec_wipe(v, sizeof v);
+    return ok;
 }
 
 /* Q_b = [b]P + Z (public: b is the identifier, Z the KMS key). Returns 0 if
@@ -75,7 +97,7 @@ int sakke_make_qb(ec_aff *qb, const ec_aff *zt, const uint8_t *id, size_t id_len
 }
 
 /* H = SSV XOR HashToIntegerRange(g^r, 2^128) (RFC 6508 §6.2.1 step 4) */
-static void make_h(uint8_t h[16], const sc1024 *r, const uint8_t ssv[16])
+static uint64_t make_h(uint8_t h[16], const sc1024 *r, const uint8_t ssv[16])
 {
     fp2 gr;
     fp rep;
@@ -83,25 +105,27 @@ static void make_h(uint8_t h[16], const sc1024 *r, const uint8_t ssv[16])
     pfp_comb_pow(&gr, &sakke_comb_g, r->v);  /* step 4a: g^r in PF_p */
     fp2_pfp_rep(&rep, &gr);
     fp_to_bytes(w, &rep);
-    sakke_h2ir_mask(mask, w);                      /* step 4b */
+    uint64_t ok = sakke_h2ir_mask(mask, w);        /* step 4b */
     for (int i = 0; i < 16; i++)
         h[i] = ssv[i] ^ mask[i];
     fp2_wipe(&gr);
     fp_wipe(&rep);
     mcsec_wipe(w, sizeof w);
     mcsec_wipe(mask, sizeof mask);
+    return ok;
 }
 
 /* SSV = H XOR HashToIntegerRange(w, 2^128) (RFC 6508 §6.2.2 step 3) */
-static void unmask_ssv(uint8_t ssv[16], const fp *w, const uint8_t h[16])
+static uint64_t unmask_ssv(uint8_t ssv[16], const fp *w, const uint8_t h[16])
 {
     uint8_t wb[FP_BYTES], mask[16];
     fp_to_bytes(wb, w);
-    sakke_h2ir_mask(mask, wb);
+    uint64_t ok = sakke_h2ir_mask(mask, wb);
     for (int i = 0; i < 16; i++)
         ssv[i] = h[i] ^ mask[i];
     mcsec_wipe(wb, sizeof wb);
     mcsec_wipe(mask, sizeof mask);
+    return ok;
 }
 
 /* ---- KMS ---------------------------------------------------------------- */
@@ -242,10 +266,10 @@ mcsec_err mcsec_sakke_encapsulate(uint8_t sed[MCSEC_SAKKE_SED_BYTES], const uint
         return MCSEC_ERR_POINT;
     if (!sakke_make_qb(&qb, &z, id, id_len))
         return MCSEC_ERR_POINT;
-    sakke_h2ir_q(&r, ssv, MCSEC_SAKKE_SSV_BYTES, id, id_len); /* §6.2.1 step 2 */
-    uint64_t ok = ec_mul_ct(&R, &qb, r.v);               /* step 3 */
+    uint64_t ok = sakke_h2ir_q(&r, ssv, MCSEC_SAKKE_SSV_BYTES, id, id_len); /* §6.2.1 step 2 */
+    ok &= ec_mul_ct(&R, &qb, r.v);                       /* step 3 */
     ec_encode(out, &R);
-    make_h(out + MCSEC_SAKKE_POINT_BYTES, &r, ssv);     /* step 4 */
+    ok &= make_h(out + MCSEC_SAKKE_POINT_BYTES, &r, ssv); /* step 4 */
     for (int i = 0; i < MCSEC_SAKKE_SED_BYTES; i++)     /* step 5 */
         sed[i] = (uint8_t)(out[i] & ok);
     sc1024_wipe(&r);
@@ -317,14 +341,14 @@ mcsec_err mcsec_sakke_encapsulate_params(uint8_t sed[MCSEC_SAKKE_SED_BYTES], con
     ec_aff R;
     uint8_t out[MCSEC_SAKKE_SED_BYTES];
     sc1024_from_octets_reduce(&b, id, id_len);
-    sakke_h2ir_q(&r, ssv, MCSEC_SAKKE_SSV_BYTES, id, id_len); /* §6.2.1 step 2 */
+    uint64_t ok = sakke_h2ir_q(&r, ssv, MCSEC_SAKKE_SSV_BYTES, id, id_len); /* §6.2.1 step 2 */
     sc1024_mul(&rb, &r, &b);
     /* step 3: R = [r]([b]P + Z) = [r b]P + [r]Z; R = O exactly when r = 0 or
      * [b]P + Z = O */
     ec_comb_mul2(&acc, &sakke_comb_P, rb.v, &p->comb, r.v);
-    uint64_t ok = ec_proj_to_aff(&R, &acc);
+    ok &= ec_proj_to_aff(&R, &acc);
     ec_encode(out, &R);
-    make_h(out + MCSEC_SAKKE_POINT_BYTES, &r, ssv);     /* step 4 */
+    ok &= make_h(out + MCSEC_SAKKE_POINT_BYTES, &r, ssv); /* step 4 */
     for (int i = 0; i < MCSEC_SAKKE_SED_BYTES; i++)     /* step 5 */
         sed[i] = (uint8_t)(out[i] & ok);
     sc1024_wipe(&r);
@@ -350,8 +374,8 @@ static uint64_t decap_finish(uint8_t ssv[16], const fp *w, const uint8_t *sed, c
     sc1024 r;
     ec_aff test;
     uint64_t ok;
-    unmask_ssv(s, w, sed + MCSEC_SAKKE_POINT_BYTES);     /* step 3 */
-    sakke_h2ir_q(&r, s, sizeof s, id, id_len);                 /* step 4 */
+    uint64_t hashed = unmask_ssv(s, w, sed + MCSEC_SAKKE_POINT_BYTES); /* step 3 */
+    hashed &= sakke_h2ir_q(&r, s, sizeof s, id, id_len);               /* step 4 */
     if (qb_comb != NULL) {                               /* step 5 */
         ec_proj acc;
         ec_comb_mul(&acc, qb_comb, r.v);
@@ -364,6 +388,7 @@ static uint64_t decap_finish(uint8_t ssv[16], const fp *w, const uint8_t *sed, c
         ok &= ec_aff_eq_mask(&test, R);
         ec_aff_wipe(&test);
     }
+    ok &= hashed;
     for (int i = 0; i < 16; i++)                         /* step 6 */
         ssv[i] = (uint8_t)(s[i] & ok);
     mcsec_wipe(s, sizeof s);

@@ -30,9 +30,9 @@ typedef struct sakke_rsk_int {
 } sakke_rsk_int;
 
 /* HashToIntegerRange(s1 || s2, q, SHA-256) (RFC 6508 §5.1). */
-void sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2, size_t l2);
+uint64_t sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2, size_t l2);
 /* HashToIntegerRange(w, 2^128, SHA-256) as 16 octets. */
-void sakke_h2ir_mask(uint8_t mask[16], const uint8_t w[128]);
+uint64_t sakke_h2ir_mask(uint8_t mask[16], const uint8_t w[128]);
 /* Q = [id]P + zt (id as a big-endian integer mod q); 0 if Q = O. */
 int sakke_make_qb(ec_aff *qb, const ec_aff *zt, const uint8_t *id, size_t id_len);
 
