@@ -11,6 +11,11 @@ pkgs=(
   valgrind                    # constant-time (ctgrind) check
   xxd                         # hex helpers in shell tests
   tshark                      # MIKEY dissector check of our I_MESSAGEs
+  libxml2-dev                 # KMS XML (TS 33.180 Annex D)
+  libjansson-dev              # JWT (IdM access tokens) payloads; signatures with OpenSSL
+  libsqlite3-dev sqlite3      # KMS store
+  libmicrohttpd-dev           # mcsec-kmsd (HTTPS)
+  libcurl4-openssl-dev curl   # KMS client
 )
 
 missing=()

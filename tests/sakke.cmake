@@ -29,12 +29,12 @@ add_library(mcsec_portable_obj OBJECT ${MCSEC_SOURCES})
 target_compile_definitions(mcsec_portable_obj PRIVATE MCSEC_PORTABLE_C)
 target_include_directories(mcsec_portable_obj PRIVATE ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
                            ${CMAKE_BINARY_DIR}/generated)
-target_link_libraries(mcsec_portable_obj PUBLIC OpenSSL::Crypto)
+target_link_libraries(mcsec_portable_obj PUBLIC ${MCSEC_DEPS})
 foreach(t test_math test_sakke)
   add_executable(${t}_portable ${CMAKE_CURRENT_LIST_DIR}/${t}.c $<TARGET_OBJECTS:mcsec_portable_obj>)
   target_include_directories(${t}_portable PRIVATE ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
                              ${CMAKE_BINARY_DIR}/generated)
-  target_link_libraries(${t}_portable PRIVATE mcsec_testutil OpenSSL::Crypto)
+  target_link_libraries(${t}_portable PRIVATE mcsec_testutil ${MCSEC_DEPS})
   add_test(NAME ${t}_portable COMMAND ${t}_portable)
   set_tests_properties(${t}_portable PROPERTIES
     ENVIRONMENT "MCSEC_VECTOR_DIR=${CMAKE_CURRENT_SOURCE_DIR}/vectors")

@@ -47,6 +47,9 @@ typedef enum mcsec_err {
     MCSEC_ERR_REPLAY = 44,      /* a message seen before */
     MCSEC_ERR_RECIPIENT = 45,   /* addressed to another identity */
     MCSEC_ERR_REVOKED = 46,     /* the key or user is marked revoked */
+    MCSEC_ERR_TOKEN = 47,       /* access token missing, malformed, badly signed, expired,
+                                   or for another issuer or audience (HTTP 401) */
+    MCSEC_ERR_DENIED = 48,      /* authenticated, but not allowed this (HTTP 403) */
 
     /* 60..79: lookup */
     MCSEC_ERR_NOT_FOUND = 60,
@@ -55,6 +58,9 @@ typedef enum mcsec_err {
     MCSEC_ERR_IO = 80,
     MCSEC_ERR_RNG = 81,         /* the random generator failed */
     MCSEC_ERR_NOMEM = 82,
+    MCSEC_ERR_DB = 83,          /* the key store database failed */
+    MCSEC_ERR_NETWORK = 84,     /* connection, TLS or HTTP transport failure */
+    MCSEC_ERR_HTTP = 85,        /* the server answered with an error status */
 
     /* 100..: internal */
     MCSEC_ERR_CRYPTO = 100,     /* an underlying OpenSSL call failed unexpectedly */

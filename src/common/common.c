@@ -28,10 +28,15 @@ const char *mcsec_strerror(mcsec_err err)
     case MCSEC_ERR_REPLAY: return "replayed message";
     case MCSEC_ERR_RECIPIENT: return "addressed to another identity";
     case MCSEC_ERR_REVOKED: return "revoked";
+    case MCSEC_ERR_TOKEN: return "access token rejected";
+    case MCSEC_ERR_DENIED: return "not authorized";
     case MCSEC_ERR_NOT_FOUND: return "not found";
     case MCSEC_ERR_IO: return "I/O error";
     case MCSEC_ERR_RNG: return "random number generator failure";
     case MCSEC_ERR_NOMEM: return "out of memory";
+    case MCSEC_ERR_DB: return "key store database error";
+    case MCSEC_ERR_NETWORK: return "network or TLS failure";
+    case MCSEC_ERR_HTTP: return "server returned an error status";
     case MCSEC_ERR_CRYPTO: return "cryptographic library failure";
     case MCSEC_ERR_INTERNAL: return "internal error";
     }
