@@ -71,6 +71,17 @@ int cli_flag(cli_args *a, const char *name)
     return 1;
 }
 
+const char *cli_positional(cli_args *a)
+{
+    for (int i = 0; i < a->argc; i++) {
+        if (a->used[i] || strncmp(a->argv[i], "--", 2) == 0)
+            continue;
+        a->used[i] = 1;
+        return a->argv[i];
+    }
+    return NULL;
+}
+
 int cli_present(const cli_args *a, const char *name)
 {
     return find_opt((cli_args *)a, name) >= 0;

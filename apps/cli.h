@@ -38,6 +38,8 @@ int cli_args_init(cli_args *a, const char *area, const char *verb, int argc, cha
 const char *cli_opt(cli_args *a, const char *name);
 /* 1 if the flag --name is present (consumes it). */
 int cli_flag(cli_args *a, const char *name);
+/* The next bare argument not consumed yet (call after the options), or NULL. */
+const char *cli_positional(cli_args *a);
 /* 1 if --name appears, without consuming it. */
 int cli_present(const cli_args *a, const char *name);
 /* Fails (2) naming the first option not consumed by the command. */
@@ -87,6 +89,8 @@ int cmd_uid(int argc, char **argv);
 int cmd_sakke(int argc, char **argv);
 int cmd_mikey(int argc, char **argv);
 int cmd_srtp(int argc, char **argv);
+int cmd_kms(int argc, char **argv);
+int cmd_keystore(int argc, char **argv);
 
 
 #endif

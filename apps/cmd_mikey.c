@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "mcsec/kmsclient.h"
 #include "mcsec/mikey.h"
 #include "mcsec/uid.h"
 
@@ -11,20 +12,22 @@ static const char mikey_help[] =
     "usage: mcsec mikey <verb> [options]   (MIKEY-SAKKE, RFC 3830/6043/6509, TS 33.180 Annex E)\n"
     "\n"
     "  decode MSG | --in FILE     every payload and field of a MIKEY message as JSON\n"
-    "  create --type gmk|pck|csk|cek --key H --key-id H --from URI --to URI --kms-uri S\n"
-    "         --period-len N --period-offset N --kpak H --zt H --ssk H --pvt H\n"
-    "         [--time UNIX] [--rand H]\n"
+    "  create --type gmk|pck|csk|cek --key H --key-id H --from URI --to URI\n"
+    "         (--store P | --kms-uri S --period-len N --period-offset N --kpak H --zt H\n"
+    "          --ssk H --pvt H) [--time UNIX] [--rand H]\n"
     "        -> base64 I_MESSAGE, signed with --from's SSK/PVT for the key period of\n"
     "           --time (default now); --key is 16 bytes (for cek: the SSV the 32-byte\n"
     "           CEK is derived from); --key-id is 4 bytes whose top 4 bits are the type\n"
     "           (0 gmk, 1 pck, 2 csk, f cek)\n"
-    "  open --uri URI --kms-uri S --period-len N --period-offset N --kpak H --zt H\n"
-    "       --rsk H [--now UNIX] [--window S] [--legacy] MSG | --in FILE\n"
+    "  open --uri URI (--store P | --kms-uri S --period-len N --period-offset N\n"
+    "       --kpak H --zt H --rsk H) [--now UNIX] [--window S] [--legacy] MSG | --in FILE\n"
     "        -> {\"type\", \"key\", \"key_id\", \"guk_id\" (gmk), \"initiator\",\n"
     "            \"responder\", \"time\"}; exit 1 if any check fails\n"
     "\n"
     "MSG is bare base64, \"mikey <base64>\" or an SDP line \"a=key-mgmt:mikey <base64>\";\n"
-    "FILE holds one of those forms.\n";
+    "FILE holds one of those forms. --store P takes the KMS certificate and the key\n"
+    "set of the message's key period from a key store written by 'mcsec kms fetch'\n"
+    "(passphrase: --passphrase-file F or MCSEC_KEYSTORE_PASSPHRASE).\n";
 
 /* Reads the message from --in FILE or the one positional argument. */
 static int read_msg(cli_args *a, uint8_t *out, size_t *len)
@@ -254,6 +257,80 @@ static int get_kms(cli_args *a, mcsec_mikey_kms *kms)
     return rc;
 }
 
+/* Loads --store (with its passphrase) into a heap store; NULL after an
+ * error (reported) or when --store is absent (*rc stays 0). */
+static mcsec_keystore *load_store(cli_args *a, int *rc)
+{
+    const char *path = cli_opt(a, "store"), *pf = cli_opt(a, "passphrase-file");
+    if (path == NULL)
+        return NULL;
+    char pass[1024] = "";
+    const char *pp = getenv("MCSEC_KEYSTORE_PASSPHRASE");
+    if (pf != NULL) {
+        uint8_t *b;
+        size_t n;
+        if (cli_read_file(a, pf, &b, &n)) {
+            *rc = CLI_USAGE;
+            return NULL;
+        }
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+            n--;
+        if (n >= sizeof pass)
+            n = sizeof pass - 1;
+        memcpy(pass, b, n);
+        pass[n] = 0;
+        cli_free_secret(b, n);
+        pp = pass;
+    }
+    mcsec_keystore *ks = calloc(1, sizeof *ks);
+    mcsec_err err = ks ? mcsec_keystore_load(ks, path, pp && pp[0] ? pp : NULL, 0) : MCSEC_ERR_NOMEM;
+    mcsec_wipe(pass, sizeof pass);
+    if (err == MCSEC_OK && !ks->has_cert)
+        err = MCSEC_ERR_MISSING;
+    if (err != MCSEC_OK) {
+        cli_error(a, "cannot use the store %s: %s", path, mcsec_strerror(err));
+        *rc = err == MCSEC_ERR_VERIFY ? CLI_REJECT : CLI_USAGE;
+        if (ks != NULL) {
+            mcsec_keystore_wipe(ks);
+            free(ks);
+        }
+        return NULL;
+    }
+    return ks;
+}
+
+static void free_store(mcsec_keystore *ks)
+{
+    if (ks != NULL) {
+        mcsec_keystore_wipe(ks);
+        free(ks);
+    }
+}
+
+/* The KMS parameters of a store's certificate. */
+static void kms_of_store(mcsec_mikey_kms *kms, const mcsec_keystore *ks)
+{
+    kms->uri = ks->cert.kms_uri;
+    kms->period_len = ks->cert.user_key_period;
+    kms->period_offset = ks->cert.user_key_offset;
+    memcpy(kms->kpak, ks->cert.pub_auth_key, sizeof kms->kpak);
+    memcpy(kms->zt, ks->cert.pub_enc_key, sizeof kms->zt);
+}
+
+/* The key set of user for NTP time t from the store; NULL after an error. */
+static const mcsec_kms_keyset *store_keyset(cli_args *a, const mcsec_keystore *ks, const char *user,
+                                            uint64_t ntp)
+{
+    uint64_t period;
+    const mcsec_kms_keyset *k = NULL;
+    if (mcsec_uid_period_no(&period, ntp, ks->cert.user_key_period, ks->cert.user_key_offset) == MCSEC_OK)
+        k = mcsec_keystore_find(ks, user, period);
+    if (k == NULL)
+        cli_error(a, "the store has no key set of %s for the key period of that time (run mcsec kms fetch)",
+                  user);
+    return k;
+}
+
 static const struct {
     const char *name;
     uint8_t tag;
@@ -282,14 +359,26 @@ static int do_create(cli_args *a)
         rc = cli_hex_fixed(a, "key", key, 16, 0);
     if (!rc)
         rc = cli_hex_fixed(a, "key-id", kid, 4, 0);
-    if (!rc)
-        rc = get_kms(a, &kms);
-    if (!rc)
-        rc = cli_hex_fixed(a, "ssk", ssk, 32, 1);
-    if (!rc)
-        rc = cli_hex_fixed(a, "pvt", pvt, 65, 0);
+    mcsec_keystore *ks = rc ? NULL : load_store(a, &rc);
     if (!rc)
         rc = get_u64(a, "time", &t, 0, (uint64_t)time(NULL));
+    if (!rc && ks != NULL) {
+        kms_of_store(&kms, ks);
+        const mcsec_kms_keyset *k = store_keyset(a, ks, from, t + MCSEC_NTP_UNIX_OFFSET);
+        if (k == NULL) {
+            rc = CLI_REJECT;
+        } else {
+            memcpy(ssk, k->ssk, sizeof ssk);
+            memcpy(pvt, k->pvt, sizeof pvt);
+        }
+    } else {
+        if (!rc)
+            rc = get_kms(a, &kms);
+        if (!rc)
+            rc = cli_hex_fixed(a, "ssk", ssk, 32, 1);
+        if (!rc)
+            rc = cli_hex_fixed(a, "pvt", pvt, 65, 0);
+    }
     if (!rc && cli_present(a, "rand")) {
         rc = cli_hex_fixed(a, "rand", rand, 16, 0);
         p.rand = rand;
@@ -326,6 +415,7 @@ static int do_create(cli_args *a)
     }
     mcsec_wipe(key, sizeof key);
     mcsec_wipe(ssk, sizeof ssk);
+    free_store(ks);
     return rc;
 }
 
@@ -340,10 +430,12 @@ static int do_open(cli_args *a)
     int rc = uri ? CLI_OK : CLI_USAGE;
     if (!uri)
         cli_error(a, "missing --uri");
-    if (!rc)
+    mcsec_keystore *ks = rc ? NULL : load_store(a, &rc);
+    if (!rc && ks == NULL) {
         rc = get_kms(a, &kms);
-    if (!rc)
-        rc = cli_hex_fixed(a, "rsk", rsk, sizeof rsk, 0);
+        if (!rc)
+            rc = cli_hex_fixed(a, "rsk", rsk, sizeof rsk, 0);
+    }
     if (!rc)
         rc = get_u64(a, "now", &now, 0, (uint64_t)time(NULL));
     if (!rc)
@@ -356,6 +448,22 @@ static int do_open(cli_args *a)
         rc = read_msg(a, buf, &len);
     if (!rc)
         rc = cli_check_unused(a);
+    if (!rc && ks != NULL) {
+        /* the key period is the message's (its T payload), not our clock's */
+        mcsec_mikey_msg m;
+        const mcsec_kms_keyset *k = NULL;
+        mcsec_err err = mcsec_mikey_decode(&m, buf, len);
+        if (err != MCSEC_OK || !m.has_t) {
+            rc = cli_report(a, err != MCSEC_OK ? err : MCSEC_ERR_MISSING, 1);
+        } else {
+            kms_of_store(&kms, ks);
+            k = store_keyset(a, ks, uri, m.ts_value >> 32);
+            if (k == NULL)
+                rc = CLI_REJECT;
+            else
+                memcpy(rsk, k->rsk, sizeof rsk);
+        }
+    }
     if (!rc) {
         mcsec_mikey_open_params p = { .own_uri = uri, .own_kms = &kms, .rsk = rsk,
                                       .now_ntp = now + MCSEC_NTP_UNIX_OFFSET, .window = (uint32_t)window,
@@ -387,6 +495,7 @@ static int do_open(cli_args *a)
         mcsec_mikey_opened_wipe(&o);
     }
     mcsec_wipe(rsk, sizeof rsk);
+    free_store(ks);
     return rc;
 }
 

@@ -10,6 +10,8 @@ static const cli_command areas[] = {
     { "mikey", "MIKEY-SAKKE messages (TS 33.180 Annex E): decode, create, open", cmd_mikey },
     { "srtp", "SRTP master key, salt and MKI from a GMK/PCK/CSK: derive", cmd_srtp },
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
+    { "kms", "KMS client and store administration: fetch, certcache, cek-create, cek-fetch, revoke, stats", cmd_kms },
+    { "keystore", "the client key store: show", cmd_keystore },
 };
 
 static void usage(FILE *f)
