@@ -4,12 +4,15 @@
 
 #include "cli.h"
 
+int cmd_idm(int argc, char **argv); /* apps/cmd_idm.c */
+
 static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
     { "sakke", "SAKKE key encapsulation (RFC 6508): keygen, issue, validate, encap, decap", cmd_sakke },
     { "mikey", "MIKEY-SAKKE messages (TS 33.180 Annex E): decode, create, open", cmd_mikey },
     { "srtp", "SRTP master key, salt and MKI from a GMK/PCK/CSK: derive", cmd_srtp },
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
+    { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
 };
 
 static void usage(FILE *f)
