@@ -4,6 +4,8 @@
 
 #include "cli.h"
 
+int cmd_idm(int argc, char **argv); /* apps/cmd_idm.c */
+
 static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
     { "sakke", "SAKKE key encapsulation (RFC 6508): keygen, issue, validate, encap, decap", cmd_sakke },
@@ -12,6 +14,7 @@ static const cli_command areas[] = {
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
     { "kms", "KMS client and store administration: fetch, certcache, cek-create, cek-fetch, revoke, stats", cmd_kms },
     { "keystore", "the client key store: show", cmd_keystore },
+    { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
 };
 
 static void usage(FILE *f)
