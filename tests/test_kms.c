@@ -433,6 +433,7 @@ static void test_keystore(void)
     TU_CHECK_ERR(mcsec_keystore_load(ks, path, NULL, 1), MCSEC_OK);
     ks->has_cert = 1;
     strcpy(ks->cert.kms_uri, KMS_URI);
+    strcpy(ks->cert.role, "Root");
     strcpy(ks->cert.cert_uri, "c\"1");
     strcpy(ks->cert.user_id_format, "2");
     ks->cert.user_key_period = 100;
