@@ -14,6 +14,7 @@
 #include <openssl/kdf.h>
 
 #include "kms/seal.h"
+#include "kmsxml/kmsxml_internal.h"
 #include "mcsec/eccsi.h"
 #include "mcsec/kmsclient.h"
 #include "mcsec/sakke.h"
@@ -117,17 +118,7 @@ mcsec_err mcsec_kms_keyset_validate(const mcsec_kms_keyset *set, const mcsec_kms
 static int get_hex(const json_t *o, const char *key, uint8_t *out, size_t n)
 {
     const char *s = json_string_value(json_object_get(o, key));
-    if (s == NULL || strlen(s) != 2 * n)
-        return 0;
-    for (size_t i = 0; i < 2 * n; i++) {
-        unsigned h = (unsigned char)s[i];
-        unsigned v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                   : h >= 'A' && h <= 'F' ? h - 'A' + 10 : 16;
-        if (v > 15)
-            return 0;
-        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | v : v << 4);
-    }
-    return 1;
+    return s != NULL && strlen(s) == 2 * n && kmsxml_hex_decode(out, n, s, 2 * n) == MCSEC_OK;
 }
 
 static int get_str(const json_t *o, const char *key, char *out, size_t cap)
