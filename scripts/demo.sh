@@ -13,7 +13,82 @@ field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 short() { local v=$1; echo "${v:0:24}…(${#v} hex digits)"; }
 
 echo "mcsec $($M --version | cut -d' ' -f2) demo — identity-based keys for mission-critical PTT"
+K=build/apps/mcsec-kmsd
+KPID=
+trap '[ -n "$KPID" ] && kill $KPID 2>/dev/null; rm -rf "$W"' EXIT
+ISS=https://idm.police.example AUD=mcsec-kms KMSURI=kms.police.example
 
+step "Setup: a TLS certificate for the KMS on 127.0.0.1 and the IdM's token-signing key (P-256)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/tls.key" \
+  -out "$W/tls.crt" -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/idm.key" 2>/dev/null
+openssl pkey -in "$W/idm.key" -pubout -out "$W/idm.pub"
+echo "tls.crt (self-signed), idm.key / idm.pub"
+
+step "mcsec-kmsd starts on loopback (HTTPS, SQLite store); on first start it creates the domain keys"
+$K --listen 127.0.0.1:0 --tls-cert "$W/tls.crt" --tls-key "$W/tls.key" --db "$W/kms.db" \
+   --master-key-file "$W/master.key" --kms-uri $KMSURI --idm-issuer $ISS --idm-audience $AUD \
+   --idm-key "$W/idm.pub" --audit-log "$W/audit.log" >"$W/kmsd.out" 2>"$W/kmsd.err" &
+KPID=$!
+for _ in $(seq 100); do grep -q listening "$W/kmsd.out" 2>/dev/null && break; sleep 0.1; done
+cat "$W/kmsd.out"
+URL=$(sed -n 's/.*listening on //p' "$W/kmsd.out")
+echo "master key file $(stat -c '%a %s' "$W/master.key" | sed 's/ / mode, /') bytes; database $(basename "$W/kms.db")"
+
+step "The IdM issues access tokens (JWT, ES256) to the GMS, Alice, Bob and Carol"
+declare -A TOK
+for u in gms alice bob carol; do
+  TOK[$u]=$($M idm token --key "$W/idm.key" --iss $ISS --aud $AUD --id sip:$u@police.example)
+done
+echo "Alice's token: ${TOK[alice]:0:40}…"
+
+step "Each fetches its KMS certificate and key sets (current and next 30-day period), validated, into a key store"
+for u in gms alice bob; do
+  $M kms fetch --url "$URL" --token "${TOK[$u]}" --ca "$W/tls.crt" --store "$W/$u.ks" >"$W/$u.json"
+  echo "sip:$u@police.example: $(grep -c '"period"' "$W/$u.json") key sets, UIDs $(sed -n 's/.*"uid": "\(.\{16\}\).*/\1…/p' "$W/$u.json" | tr '\n' ' ')"
+done
+echo "Bob's store (no secret keys printed):"
+$M keystore show --store "$W/bob.ks" | sed -n '1,4p;/key_sets/,$p' | cut -c1-110
+
+step "The KMS refuses what it must"
+printf 'no token: HTTP %s; ' "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$W/tls.crt" -X POST "$URL/keymanagement/identity/v1/keyprov")"
+printf "Alice asking for Bob's keys: HTTP %s\n" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$W/tls.crt" -X POST -H "Authorization: Bearer ${TOK[alice]}" "$URL/keymanagement/identity/v1/keyprov/sip%3Abob%40police.example")"
+$M kms revoke --db "$W/kms.db" sip:carol@police.example
+$M kms fetch --url "$URL" --token "${TOK[carol]}" --ca "$W/tls.crt" --store "$W/carol.ks" || echo "(Carol is revoked: refused, nothing stored)"
+
+step "The GMS sends Bob the group's GMK as a MIKEY-SAKKE I_MESSAGE, signed and encrypted with the fetched keys"
+GMK=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+MSG=$($M mikey create --type gmk --key "$GMK" --key-id 0$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n' | cut -c2-8) \
+      --from sip:gms@police.example --to sip:bob@police.example --store "$W/gms.ks")
+echo "a=key-mgmt:mikey ${MSG:0:60}…"
+echo "what the SIP core sees:"
+$M mikey decode "$MSG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  CSB ID (GUK-ID)", d["hdr"]["csb_id"], "| IDRi", d["idr"][0]["id"], "| IDRr", d["idr"][1]["id"], "| SAKKE", d["sakke"]["sakke_data_len"], "bytes | ECCSI signature", d["sign"]["signature_len"], "bytes")'
+echo "Bob opens it with his key store:"
+$M mikey open --uri sip:bob@police.example --store "$W/bob.ks" "$MSG" | tee "$W/gmk.json"
+[ "$(field "$W/gmk.json" key)" = "$GMK" ] || { echo "ERROR: GMK mismatch"; exit 1; }
+if $M mikey open --uri sip:alice@police.example --store "$W/alice.ks" "$MSG" 2>/dev/null; then
+  echo "ERROR: wrong recipient accepted"; exit 1; fi
+echo "(Alice cannot open Bob's message)"
+
+step "Private call: Alice sends Bob a PCK; Bob opens it"
+PCK=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+MSG=$($M mikey create --type pck --key "$PCK" --key-id 1$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n' | cut -c2-8) \
+      --from sip:alice@police.example --to sip:bob@police.example --store "$W/alice.ks")
+$M mikey open --uri sip:bob@police.example --store "$W/bob.ks" "a=key-mgmt:mikey $MSG" | tee "$W/pck.json"
+[ "$(field "$W/pck.json" key)" = "$PCK" ] || { echo "ERROR: PCK mismatch"; exit 1; }
+
+step "KMS-managed CEK: Alice asks the KMS for a key shared with Bob; Bob fetches it by ID"
+$M kms cek-create --url "$URL" --token "${TOK[alice]}" --ca "$W/tls.crt" --kms-uri $KMSURI --peer sip:bob@police.example >"$W/cek.json"
+CEKID=$(field "$W/cek.json" cek_id)
+$M kms cek-fetch --url "$URL" --token "${TOK[bob]}" --ca "$W/tls.crt" --kms-uri $KMSURI --cek-id "$CEKID" >"$W/cek2.json"
+echo "CEK-ID $CEKID: Alice and Bob hold the same key: $([ "$(field "$W/cek.json" cek)" = "$(field "$W/cek2.json" cek)" ] && echo yes)"
+
+step "What the KMS recorded (audit log, no secrets) and its store"
+tail -n 4 "$W/audit.log" | cut -c1-110
+$M kms stats --db "$W/kms.db"
+kill $KPID; wait $KPID 2>/dev/null || true; KPID=
+
+printf '\n%s== Underneath: the primitives, step by step%s\n' "$B" "$N"
 step "KMS creates its ECCSI master key pair (KSAK secret, KPAK public)"
 $M eccsi keygen >"$W/kms.json"
 KSAK=$(field "$W/kms.json" ksak); KPAK=$(field "$W/kms.json" kpak)
@@ -93,31 +168,5 @@ if $M sakke decap --zt "$ZT" --id "${UIDS[sip:bob@police.example]}" --rsk "${RSK
   echo "ERROR: tampered encapsulation accepted"; exit 1
 fi
 echo "(rejected, as it must be)"
-
-mikey_create() { # type key key-id from to
-  $M mikey create --type "$1" --key "$2" --key-id "$3" --from "$4" --to "$5" "${KMSOPT[@]}" \
-     --kpak "$KPAK" --zt "$ZT" --ssk "${SSKS[$4]}" --pvt "${PVTS[$4]}" --time "$NOW"; }
-mikey_open() { # as msg
-  $M mikey open --uri "$1" "${KMSOPT[@]}" --kpak "$KPAK" --zt "$ZT" --rsk "${RSKS[$1]}" --now "$NOW" "$2"; }
-
-step "The group management server sends Bob the group's GMK in a MIKEY-SAKKE I_MESSAGE (SDP line)"
-GMK=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-MSG=$(mikey_create gmk "$GMK" 0$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n' | cut -c2-8) sip:gms@police.example sip:bob@police.example)
-echo "a=key-mgmt:mikey ${MSG:0:60}…"
-echo "what the SIP core sees:"
-$M mikey decode "$MSG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("  CSB ID (GUK-ID)", d["hdr"]["csb_id"], "| IDRi", d["idr"][0]["id"], "| IDRr", d["idr"][1]["id"], "| SAKKE", d["sakke"]["sakke_data_len"], "bytes | ECCSI signature", d["sign"]["signature_len"], "bytes")'
-echo "Bob opens it:"
-mikey_open sip:bob@police.example "$MSG" | tee "$W/gmk.json"
-[ "$(field "$W/gmk.json" key)" = "$GMK" ] || { echo "ERROR: GMK mismatch"; exit 1; }
-
-step "Alice cannot open a message addressed to Bob"
-if mikey_open sip:alice@police.example "$MSG"; then echo "ERROR: wrong recipient accepted"; exit 1; fi
-echo "(rejected, as it must be)"
-
-step "Private call: Alice sends Bob a PCK; Bob opens it"
-PCK=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-MSG=$(mikey_create pck "$PCK" 1$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n' | cut -c2-8) sip:alice@police.example sip:bob@police.example)
-mikey_open sip:bob@police.example "a=key-mgmt:mikey $MSG" | tee "$W/pck.json"
-[ "$(field "$W/pck.json" key)" = "$PCK" ] || { echo "ERROR: PCK mismatch"; exit 1; }
 
 printf '\ndemo complete.\n'
