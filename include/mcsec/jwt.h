@@ -56,8 +56,19 @@ typedef struct mcsec_jwt_claims {
  * caller's to strip) against key and policy. "exp" is required and must be
  * > now - skew; "nbf", when present, <= now + skew; "iss", "aud" and the
  * identity claim are required strings (or an array for "aud"); header "crit"
- * is refused; "typ", when present, must be "JWT" or "at+jwt" (RFC 9068).
- * On failure *claims is zeroed. Errors: MCSEC_ERR_ARG (NULL arguments),
+ * is refused; "typ", when present, must be "JWT" or "at+jwt" (RFC 9068),
+ * compared case-insensitively with an optional "application/" prefix
+ * (RFC 7515 §4.1.9). The signature is checked before the payload is parsed.
+ * Base64url must be canonical and unpadded; JSON duplicate names are refused.
+ * An ES256 signature is exactly 64 octets (r || s); a high s is accepted, as
+ * RFC 7518 does not ask for low s. NumericDates may be non-integer: "exp" is
+ * rounded down, "nbf" up. "iat", when present, must be a number, and "jti"
+ * a string held to the identity's rules below. A required scope is found
+ * as a word of "scope" or of "scp" (a string), or as an element of "scp" (an
+ * array). The identity has 1..MCSEC_JWT_STR_MAX octets and no control
+ * character. Thread-safe; keys are read-only once loaded.
+ * On failure *claims is zeroed. Errors: MCSEC_ERR_ARG (NULL arguments, an
+ * empty issuer, audience or identity_claim, a negative skew),
  * MCSEC_ERR_TOKEN (every way a token can be bad: shape, base64url, JSON,
  * alg, signature, time, issuer, audience, scope, identity; the cause is
  * never more specific, so that a probe learns nothing), MCSEC_ERR_NOMEM. */
@@ -67,7 +78,12 @@ MCSEC_API mcsec_err mcsec_jwt_verify(mcsec_jwt_claims *claims, const char *token
 
 /* Like mcsec_jwt_verify, but also says which check failed, in *why (a
  * static string such as "expired" or "bad signature"), for logs and tests.
- * *why is set on every return (to "ok" on success). */
+ * *why is set on every return (to "ok" on success). The strings: "ok",
+ * "bad argument", "too long", "malformed", "alg not allowed",
+ * "crit not supported", "bad typ", "bad signature length", "bad signature",
+ * "bad exp", "expired", "bad nbf", "not yet valid", "bad iat",
+ * "wrong issuer", "wrong audience", "no identity", "missing scope",
+ * "bad jti", "out of memory". */
 MCSEC_API mcsec_err mcsec_jwt_verify_why(mcsec_jwt_claims *claims, const char **why,
                                          const char *token, size_t token_len,
                                          const mcsec_jwt_key *key,
@@ -85,10 +101,16 @@ typedef struct mcsec_jwt_mint {
     const char *jti;            /* NULL: 16 random octets, base64url */
 } mcsec_jwt_mint;
 
-/* Signs a token with a private key (algorithm from the key type).
+/* Signs a token with a private key (algorithm from the key type): header
+ * {"alg":...,"typ":"JWT"}, claims iss, aud, the identity, scope, iat,
+ * nbf = iat, exp = iat + ttl, jti. rng (NULL: mcsec_rng_default()) draws
+ * only the jti; ECDSA nonces come from OpenSSL. Strings must be UTF-8; the
+ * identity and jti follow the verifier's rules; identity_claim may not name
+ * a claim set here; ttl > 0.
  * (out, *out_len): capacity in, length out; a NUL is written after the token
- * when it fits. Errors: MCSEC_ERR_ARG, MCSEC_ERR_BUFFER (*out_len = needed),
- * MCSEC_ERR_CRYPTO, MCSEC_ERR_RNG, MCSEC_ERR_NOMEM. */
+ * when it fits. Errors: MCSEC_ERR_ARG, MCSEC_ERR_BUFFER (*out_len = the
+ * token's length + 1, room for the NUL), MCSEC_ERR_CRYPTO, MCSEC_ERR_RNG,
+ * MCSEC_ERR_NOMEM. */
 MCSEC_API mcsec_err mcsec_jwt_sign(char *out, size_t *out_len, const mcsec_jwt_key *key,
                                    const mcsec_jwt_mint *mint,
                                    const mcsec_rng *rng) MCSEC_WARN_UNUSED;
