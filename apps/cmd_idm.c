@@ -8,7 +8,6 @@
 #include "cli.h"
 #include "mcsec/jwt.h"
 
-int cmd_idm(int argc, char **argv);
 
 static const char idm_help[] =
     "usage: mcsec idm <verb> [options]   (IdM access tokens: JWT, RFC 7519 / RFC 9068)\n"

@@ -4,7 +4,6 @@
 
 #include "cli.h"
 
-int cmd_idm(int argc, char **argv); /* apps/cmd_idm.c */
 
 static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
