@@ -5,7 +5,15 @@
  *
  * Sans-I/O: structures in, XML octets out, and back. Parsing goes through
  * libxml2 with the network, DTDs and entity expansion disabled; documents
- * larger than MCSEC_KMSXML_MAX_BYTES are refused before parsing.
+ * larger than MCSEC_KMSXML_MAX_BYTES are refused before parsing, and so is
+ * anything but UTF-8 (a NUL octet, a non-UTF-8 encoding declaration).
+ * Every call uses its own parser context: safe from several threads, no
+ * setup by the caller, nothing printed.
+ *
+ * Strings are trimmed of surrounding whitespace when read and must have none
+ * when written (so that parse(build(s)) == s); control characters are
+ * refused both ways. The int flags (has_*, revoked, has_cek_peer) are 0 or 1;
+ * a value under a has_ flag of 0 is not written.
  *
  * Times are Unix seconds (UTC). On output xsd:dateTime is written as
  * "YYYY-MM-DDThh:mm:ssZ"; on input a value without a zone, with "Z", or with
@@ -138,16 +146,18 @@ typedef struct mcsec_kms_response {
 
 /* Serialises req as a KmsRequest document (UTF-8, with XML declaration).
  * (out, *out_len): capacity in, length written out (no NUL added). Errors:
- * MCSEC_ERR_ARG (NULL, a required string empty, a string with a control
- * character), MCSEC_ERR_BUFFER (*out_len set to the size needed),
- * MCSEC_ERR_NOMEM. */
+ * MCSEC_ERR_ARG (NULL, a required string empty, a string unterminated, with
+ * a control character, invalid UTF-8 or surrounding whitespace, a time
+ * outside 1970..9999, a flag not 0/1), MCSEC_ERR_BUFFER (*out_len set to the
+ * size needed), MCSEC_ERR_NOMEM. On error nothing is left in out. */
 MCSEC_API mcsec_err mcsec_kmsxml_request_build(uint8_t *out, size_t *out_len,
                                                const mcsec_kms_request *req) MCSEC_WARN_UNUSED;
 
 /* Parses a KmsRequest. On error *req is zeroed. Errors: MCSEC_ERR_ARG,
  * MCSEC_ERR_LENGTH (over MCSEC_KMSXML_MAX_BYTES, or a string field over
  * MCSEC_KMSXML_URI_MAX), MCSEC_ERR_MALFORMED (not well-formed, wrong root,
- * namespace or element order, a DTD, a bad dateTime), MCSEC_ERR_MISSING
+ * namespace or element order, a DTD, not UTF-8, a bad dateTime, integer or
+ * boolean, text between elements, a control character), MCSEC_ERR_MISSING
  * (UserUri, KmsUri, Time or ClientReqUrl absent), MCSEC_ERR_DUPLICATE,
  * MCSEC_ERR_NOMEM. Unknown elements in the 3GPP namespace are rejected;
  * elements in other namespaces other than ours are skipped. */
@@ -156,7 +166,10 @@ MCSEC_API mcsec_err mcsec_kmsxml_request_parse(mcsec_kms_request *req, const uin
 
 /* Serialises resp as a KmsResponse document. Same contract as
  * mcsec_kmsxml_request_build. Key values are written as
- * xsi:type="KeyContentType" hexBinary. */
+ * xsi:type="KeyContentType" hexBinary; KmsInit and KmsKeyProv as Version
+ * "1.0.0" with xsi:type KmsInitTkIkType / KmsKeyProvTkIkType (the §4.8
+ * form). MCSEC_ERR_ARG also for a kind out of range, more than the MAX_ key
+ * sets or certificates, UserKeyPeriod 0 or a negative error_code. */
 MCSEC_API mcsec_err mcsec_kmsxml_response_build(uint8_t *out, size_t *out_len,
                                                 const mcsec_kms_response *resp) MCSEC_WARN_UNUSED;
 
@@ -166,8 +179,12 @@ MCSEC_API mcsec_err mcsec_kmsxml_response_build(uint8_t *out, size_t *out_len,
  * client validates them). On error *resp is wiped. Errors as
  * mcsec_kmsxml_request_parse, plus MCSEC_ERR_LENGTH for a key of the wrong
  * size, MCSEC_ERR_UNSUPPORTED for EncKeyContentType (the security extension
- * is not implemented), MCSEC_ERR_BUFFER for more than the MAX_ key sets or
- * certificates. */
+ * is not implemented; likewise NewTransportKey/NewIntegrityKey,
+ * SignedKmsCertificate and KmsLookup), MCSEC_ERR_BUFFER for more than the
+ * MAX_ key sets or certificates. KmsCertCache takes plain KmsCertificate
+ * children; an absent CacheNum reads as 0. A response carrying both
+ * KmsMessage and KmsError is MALFORMED. The Version attributes of KmsInit,
+ * KmsKeyProv and KmsCertCache are not kept. */
 MCSEC_API mcsec_err mcsec_kmsxml_response_parse(mcsec_kms_response *resp, const uint8_t *xml,
                                                 size_t xml_len) MCSEC_WARN_UNUSED;
 

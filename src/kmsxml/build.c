@@ -35,21 +35,27 @@ static void fail(kw *w, mcsec_err e)
         w->err = e;
 }
 
-/* Escaped character data / attribute value (XML 1.0 §2.4, §3.3.3): CR as a
- * character reference so that it survives end-of-line handling. */
-static void put_escaped(kw *w, const char *s, size_t n)
+/* Escaped character data (XML 1.0 §2.4) or, with quote, an attribute value
+ * delimited by that quote (§3.1). Only what must be escaped is: '&', '<', '>'
+ * after "]]", the delimiting quote, and CR (as a character reference, so it
+ * survives end-of-line handling). A document we rebuild from a parsed one is
+ * therefore no larger than the original plus indentation. */
+static void put_escaped_q(kw *w, const char *s, size_t n, char quote)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const char *rep = NULL;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: break;
-        }
+        char c = s[i];
+        if (c == '&')
+            rep = "&amp;";
+        else if (c == '<')
+            rep = "&lt;";
+        else if (c == '>' && i >= 2 && s[i - 1] == ']' && s[i - 2] == ']')
+            rep = "&gt;";
+        else if (c == '\r')
+            rep = "&#13;";
+        else if (quote && c == quote)
+            rep = quote == '"' ? "&quot;" : "&apos;";
         if (rep) {
             put(w, s + run, i - run);
             puts_(w, rep);
@@ -57,6 +63,11 @@ static void put_escaped(kw *w, const char *s, size_t n)
         }
     }
     put(w, s + run, n - run);
+}
+
+static void put_escaped(kw *w, const char *s, size_t n)
+{
+    put_escaped_q(w, s, n, 0);
 }
 
 /* Length of a bounded string field after its checks: at most max octets,
@@ -98,14 +109,18 @@ static void open_tag(kw *w, int depth, const char *name)
 
 static void attr(kw *w, const char *name, const char *value, int required)
 {
-    size_t n = str_len(w, value, MCSEC_KMSXML_URI_MAX, required, 0);
+    size_t n = str_len(w, value, MCSEC_KMSXML_URI_MAX, required, 0), dq = 0, sq = 0;
     if (n == 0)
         return;
+    for (size_t i = 0; i < n; i++)
+        dq += value[i] == '"', sq += value[i] == '\'';
+    char q = dq > sq ? '\'' : '"'; /* the quote needing fewer escapes */
     put(w, " ", 1);
     puts_(w, name);
-    put(w, "=\"", 2);
-    put_escaped(w, value, n);
-    put(w, "\"", 1);
+    put(w, "=", 1);
+    put(w, &q, 1);
+    put_escaped_q(w, value, n, q);
+    put(w, &q, 1);
 }
 
 /* Version attribute, with the schema's value when the field is "". */
@@ -181,9 +196,22 @@ static void elem_hex(kw *w, int depth, const char *name, const uint8_t *v, size_
     close_tag(w, -1, name);
 }
 
-static void xml_decl(kw *w)
+/* XML declaration, the root start tag (default namespace: the 3GPP one)
+ * and the three children every request and response starts with. */
+static void open_root(kw *w, const char *root, const char *more_ns, const char *version,
+                      const char *dflt, const char *id, const char *user_uri,
+                      const char *kms_uri, int64_t time)
 {
     puts_(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    open_tag(w, 0, root);
+    puts_(w, " xmlns=\"" MCSEC_KMSXML_NS "\"");
+    puts_(w, more_ns);
+    version_attr(w, version, dflt);
+    attr(w, "Id", id, 0);
+    put(w, ">", 1);
+    elem_str(w, 1, "UserUri", user_uri, 1);
+    elem_str(w, 1, "KmsUri", kms_uri, 1);
+    elem_time(w, 1, "Time", time);
 }
 
 /* Copies the result out or reports the size; wipes partial output. */
@@ -204,16 +232,9 @@ mcsec_err mcsec_kmsxml_request_build(uint8_t *out, size_t *out_len, const mcsec_
     if (!out || !out_len || !req)
         return MCSEC_ERR_ARG;
     kw w = { out, *out_len, 0, MCSEC_OK };
-    xml_decl(&w);
     /* D.2.2 KmsRequestType, elements in sequence order */
-    open_tag(&w, 0, "KmsRequest");
-    puts_(&w, " xmlns=\"" MCSEC_KMSXML_NS "\"");
-    version_attr(&w, req->version, "1.1.0");
-    attr(&w, "Id", req->id, 0);
-    put(&w, ">", 1);
-    elem_str(&w, 1, "UserUri", req->user_uri, 1);
-    elem_str(&w, 1, "KmsUri", req->kms_uri, 1);
-    elem_time(&w, 1, "Time", req->time);
+    open_root(&w, "KmsRequest", "", req->version, "1.1.0", req->id, req->user_uri, req->kms_uri,
+              req->time);
     elem_str(&w, 1, "ClientId", req->client_id, 0);
     elem_str(&w, 1, "DeviceId", req->device_id, 0);
     elem_str(&w, 1, "ClientReqUrl", req->client_req_url, 1);
@@ -348,16 +369,9 @@ mcsec_err mcsec_kmsxml_response_build(uint8_t *out, size_t *out_len, const mcsec
     kw w = { out, *out_len, 0, MCSEC_OK };
     if ((unsigned)r->kind > MCSEC_KMSXML_ERROR || (r->kind == MCSEC_KMSXML_ERROR && r->error_code < 0))
         fail(&w, MCSEC_ERR_ARG);
-    xml_decl(&w);
     /* D.3.1 KmsResponseType, elements in sequence order */
-    open_tag(&w, 0, "KmsResponse");
-    puts_(&w, " xmlns=\"" MCSEC_KMSXML_NS "\" xmlns:xsi=\"" XSI_NS "\"");
-    version_attr(&w, r->version, "1.0.0");
-    attr(&w, "Id", r->id, 0);
-    put(&w, ">", 1);
-    elem_str(&w, 1, "UserUri", r->user_uri, 1);
-    elem_str(&w, 1, "KmsUri", r->kms_uri, 1);
-    elem_time(&w, 1, "Time", r->time);
+    open_root(&w, "KmsResponse", " xmlns:xsi=\"" XSI_NS "\"", r->version, "1.0.0", r->id,
+              r->user_uri, r->kms_uri, r->time);
     elem_str(&w, 1, "KmsId", r->kms_id, 0);
     elem_str(&w, 1, "ClientReqUrl", r->client_req_url, 1);
     if (r->kind == MCSEC_KMSXML_ERROR) {

@@ -658,6 +658,41 @@ static void ctxt_wipe_input(xmlParserCtxt *p)
     }
 }
 
+/* Annex D documents are UTF-8 (and our builder writes nothing else). Anything
+ * else is refused before libxml2 sees it: libxml2 reports conversion errors
+ * outside any parser context (to stderr), so no converter may ever run.
+ * Rules: no NUL octet (rules out UTF-16/UCS-4 autodetection), the first octet
+ * after an optional UTF-8 BOM is '<' or whitespace (rules out EBCDIC), and an
+ * XML declaration names no encoding or "UTF-8" (XML 1.0 §4.3.3). */
+static int utf8_input(const uint8_t *x, size_t n)
+{
+    if (memchr(x, 0, n))
+        return 0;
+    if (n >= 3 && x[0] == 0xEF && x[1] == 0xBB && x[2] == 0xBF)
+        x += 3, n -= 3;
+    if (n == 0 || (x[0] != '<' && !kmsxml_is_space(x[0])))
+        return 0;
+    if (n < 6 || memcmp(x, "<?xml", 5) != 0 || !kmsxml_is_space(x[5]))
+        return 1;
+    const uint8_t *end = x + n;
+    for (const uint8_t *p = x + 5; p + 1 < end && !(p[0] == '?' && p[1] == '>'); p++) {
+        if ((size_t)(end - p) < 8 || memcmp(p, "encoding", 8) != 0)
+            continue;
+        p += 8;
+        while (p < end && (kmsxml_is_space(*p) || *p == '='))
+            p++;
+        if (p == end || (*p != '"' && *p != '\''))
+            return 0;
+        uint8_t q = *p++;
+        static const char utf8[] = "utf-8";
+        for (size_t i = 0; i < 5; i++)
+            if (p + i >= end || (p[i] | 0x20) != (uint8_t)utf8[i])
+                return 0;
+        return p + 5 < end && p[5] == q;
+    }
+    return 1;
+}
+
 /* Parses xml into a tree and checks the root element name; the result is
  * freed with doc_free. */
 static mcsec_err doc_read(kx_ctx *c, xmlDoc **out, const uint8_t *xml, size_t xml_len,
@@ -666,7 +701,7 @@ static mcsec_err doc_read(kx_ctx *c, xmlDoc **out, const uint8_t *xml, size_t xm
     *out = NULL;
     if (xml_len > MCSEC_KMSXML_MAX_BYTES)
         return MCSEC_ERR_LENGTH;
-    if (xml_len == 0)
+    if (xml_len == 0 || !utf8_input(xml, xml_len))
         return MCSEC_ERR_MALFORMED;
     pthread_once(&xml_once, xml_init);
     xmlParserCtxt *p = xmlNewParserCtxt();
@@ -677,8 +712,10 @@ static mcsec_err doc_read(kx_ctx *c, xmlDoc **out, const uint8_t *xml, size_t xm
     p->sax->internalSubset = on_doctype;
     p->sax->externalSubset = NULL;
     /* No XML_PARSE_NOENT (entities are not substituted), no DTDLOAD/DTDATTR,
-     * no network; errors go to silent_error, never to stderr. */
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+     * no network, no encoding switch (see utf8_input); errors go to
+     * silent_error, never to stderr. */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+               XML_PARSE_IGNORE_ENC;
     xmlDoc *doc = xmlCtxtReadMemory(p, (const char *)xml, (int)xml_len, NULL, NULL, opts);
     mcsec_err e = MCSEC_OK;
     if (!doc)
@@ -710,26 +747,35 @@ static void doc_free(kx_ctx *c, xmlDoc *doc)
     text_wipe(c);
 }
 
+/* Reads a whole document: root element root_name with attributes Version
+ * and Id, children per fields into base (already zeroed). */
+static mcsec_err parse_doc(const uint8_t *xml, size_t xml_len, const char *root_name,
+                           const kx_field *fields, size_t nf, void *base, char *version, char *id)
+{
+    kx_ctx c;
+    c.text_len = 0;
+    c.saw_dtd = 0;
+    xmlDoc *doc = NULL;
+    mcsec_err e = doc_read(&c, &doc, xml, xml_len, root_name);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (e == MCSEC_OK)
+        e = get_attr(version, root, "Version");
+    if (e == MCSEC_OK)
+        e = get_attr(id, root, "Id");
+    if (e == MCSEC_OK)
+        e = parse_seq(&c, root, fields, nf, base);
+    doc_free(&c, doc);
+    return e;
+}
+
 mcsec_err mcsec_kmsxml_request_parse(mcsec_kms_request *req, const uint8_t *xml, size_t xml_len)
 {
     if (!req)
         return MCSEC_ERR_ARG;
     memset(req, 0, sizeof *req);
-    if (!xml)
-        return MCSEC_ERR_ARG;
-    kx_ctx c;
-    c.text_len = 0;
-    c.saw_dtd = 0;
-    xmlDoc *doc = NULL;
-    mcsec_err e = doc_read(&c, &doc, xml, xml_len, "KmsRequest");
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (e == MCSEC_OK)
-        e = get_attr(req->version, root, "Version");
-    if (e == MCSEC_OK)
-        e = get_attr(req->id, root, "Id");
-    if (e == MCSEC_OK)
-        e = parse_seq(&c, root, request_fields, NF(request_fields), req);
-    doc_free(&c, doc);
+    mcsec_err e = xml ? parse_doc(xml, xml_len, "KmsRequest", request_fields, NF(request_fields),
+                                  req, req->version, req->id)
+                      : MCSEC_ERR_ARG;
     if (e != MCSEC_OK)
         memset(req, 0, sizeof *req);
     return e;
@@ -740,21 +786,9 @@ mcsec_err mcsec_kmsxml_response_parse(mcsec_kms_response *resp, const uint8_t *x
     if (!resp)
         return MCSEC_ERR_ARG;
     memset(resp, 0, sizeof *resp);
-    if (!xml)
-        return MCSEC_ERR_ARG;
-    kx_ctx c;
-    c.text_len = 0;
-    c.saw_dtd = 0;
-    xmlDoc *doc = NULL;
-    mcsec_err e = doc_read(&c, &doc, xml, xml_len, "KmsResponse");
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (e == MCSEC_OK)
-        e = get_attr(resp->version, root, "Version");
-    if (e == MCSEC_OK)
-        e = get_attr(resp->id, root, "Id");
-    if (e == MCSEC_OK)
-        e = parse_seq(&c, root, response_fields, NF(response_fields), resp);
-    doc_free(&c, doc);
+    mcsec_err e = xml ? parse_doc(xml, xml_len, "KmsResponse", response_fields,
+                                  NF(response_fields), resp, resp->version, resp->id)
+                      : MCSEC_ERR_ARG;
     if (e != MCSEC_OK)
         mcsec_kms_response_wipe(resp);
     return e;
