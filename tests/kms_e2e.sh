@@ -142,6 +142,30 @@ check "$(sed 's/.*"key_sets": \([0-9]*\).*/\1/' <<<"$after")" "$(sed 's/.*"key_s
 has "$after" '"integrity": "ok"' "database integrity"
 stop
 
+# the same settings from a config file (flags would win)
+cat >"$T/kmsd.conf" <<CONF
+# mcsec-kmsd configuration
+listen = 127.0.0.1:0
+tls-cert = $T/tls.crt
+tls-key = $T/tls.key
+db = $T/kms.db
+master-key-file = $T/master.key
+kms-uri = $KMS
+idm-issuer = $ISS
+idm-audience = $AUD
+idm-key = $T/idm.pub
+CONF
+"$KMSD" --config "$T/kmsd.conf" >"$T/kmsd.out" 2>>"$T/kmsd.err" &
+KPID=$!
+for _ in $(seq 100); do grep -q listening "$T/kmsd.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kmsd.out")
+check "$(code -H "Authorization: Bearer $TA" "https://127.0.0.1:$PORT/keymanagement/identity/v1/init")" 200 "started from --config"
+stop
+echo "bogus = 1" >>"$T/kmsd.conf"
+"$KMSD" --config "$T/kmsd.conf" >/dev/null 2>"$T/err"
+check $? 2 "unknown config key refused"
+has "$(cat "$T/err")" "unknown key 'bogus'" "config error names the key"
+
 # nothing secret in any log: no token, no key
 SSK=$(sed -n 's/.*"ssk": "\([0-9a-f]*\)".*/\1/p' "$T/alice.ks" | head -1)
 check "$(cat "$T/kmsd.err" "$T/audit.log" | grep -c -e "$SSK" -e "${TA:0:40}" -e "$KEY")" 0 "no secret in the logs"

@@ -26,7 +26,7 @@ static const char usage_text[] =
     "                  --idm-issuer S --idm-audience S --idm-key F\n"
     "                  [--period-len 2592000] [--period-offset 0] [--identity-claim mcptt_id]\n"
     "                  [--required-scope S] [--audit-log F] [--threads N] [--cek-ttl 3600]\n"
-    "                  [--server-cert F] [--config F]\n\n"
+    "                  [--server-cert F] [--token-skew 60] [--config F]\n\n"
     "The KMS of one security domain (3GPP TS 33.180 Annex D) over HTTPS only.\n"
     "On first start with an empty database it creates the domain keys (KSAK/KPAK,\n"
     "z/Z_T), sealed under the master key file (32 random bytes, created 0600 if\n"
@@ -44,6 +44,7 @@ static const char usage_text[] =
     "  --threads N          worker threads (default: number of CPUs)\n"
     "  --cek-ttl S          lifetime of KMS-managed CEKs in seconds\n"
     "  --server-cert F      the MCPTT server's certificate, delivered with KmsInit\n"
+    "  --token-skew S       leeway for token exp/nbf in seconds (default 60)\n"
     "  --config F           'key = value' lines with the same names (flags win)\n\n"
     "Prints 'mcsec-kmsd: listening on https://ADDR:PORT' when ready; stops on\n"
     "SIGINT or SIGTERM. Exit 2 on a usage or start-up error.\n";
