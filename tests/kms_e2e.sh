@@ -98,7 +98,10 @@ has "$(cat "$T/err")" "403" "carol: 403"
 # refusals over the wire
 KP=$URL/keymanagement/identity/v1/keyprov
 check "$(code "$KP")" 401 "no token"
-check "$(code -H "Authorization: Bearer ${TA%?}A" "$KP")" 401 "bad signature"
+# change one character inside the signature (not the last one, whose low bits are padding)
+c=${TA: -10:1}; [ "$c" = A ] && r=B || r=A
+BADSIG=${TA:0:${#TA}-10}$r${TA: -9}
+check "$(code -H "Authorization: Bearer $BADSIG" "$KP")" 401 "bad signature"
 b64u() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 NOW=$(date +%s)
 PAY=$(printf '{"iss":"%s","aud":"%s","mcptt_id":"%s","iat":%d,"exp":%d}' $ISS $AUD $ALICE $NOW $((NOW+3600)) | b64u)

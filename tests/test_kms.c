@@ -346,6 +346,10 @@ static void test_server(void)
     TU_CHECK(call(s, r, "GET", P_KEYPROV, ta, NULL) == 405);
     TU_CHECK(call(s, r, "POST", "/keymanagement/identity/v1/nothing", ta, NULL) == 404);
     TU_CHECK(call(s, r, "POST", P_KEYPROV "/sip%3Aalice%40example.org/XYZ", ta, NULL) == 404);
+    /* a period before 1970 cannot be expressed (xsd:dateTime bounds): 400, not a dropped reply */
+    TU_CHECK(call(s, r, "POST", P_KEYPROV "/sip%3Aalice%40example.org/32BD643200000020", ta, NULL) == 400);
+    TU_CHECK(call(s, r, "POST", "/keymanag\xff\xff/x", ta, NULL) == 404); /* raw octets not echoed */
+    TU_CHECK(r->kind == MCSEC_KMSXML_ERROR);
 
     /* revocation: no more key sets or CEKs; reinstating restores */
     TU_CHECK_ERR(mcsec_kms_store_revoke(db_path, ALICE, 1, T0), MCSEC_OK);

@@ -406,6 +406,15 @@ static mcsec_err reply_xml(req_ctx *c, int status)
     return MCSEC_OK;
 }
 
+/* 1 if s is visible ASCII only (an URL path as sent, safe to echo). */
+static int printable(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x21 || *s > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* The response envelope (D.3.1) for the current request. */
 static void envelope(req_ctx *c, mcsec_kmsxml_kind kind)
 {
@@ -416,8 +425,10 @@ static void envelope(req_ctx *c, mcsec_kmsxml_kind kind)
     c->resp->time = c->now;
     if (c->has_req && c->req.client_req_url[0])
         copy_str(c->resp->client_req_url, sizeof c->resp->client_req_url, c->req.client_req_url);
-    else
+    else if (printable(c->path))
         copy_str(c->resp->client_req_url, sizeof c->resp->client_req_url, c->path);
+    else /* never echo raw request octets into the document */
+        copy_str(c->resp->client_req_url, sizeof c->resp->client_req_url, API_ROOT);
     c->resp->kind = kind;
 }
 
@@ -430,7 +441,20 @@ static mcsec_err fail(req_ctx *c, int status, const char *msg)
     c->detail = msg;
     if (status == 401)
         c->reply->www_authenticate = "Bearer error=\"invalid_token\"";
-    return reply_xml(c, status);
+    mcsec_err err = reply_xml(c, status);
+    if (err == MCSEC_ERR_NOMEM)
+        return err;
+    if (err != MCSEC_OK) { /* cannot happen with the inputs sanitised above; stay answerable */
+        static const char text[] = "KMS error\n";
+        c->reply->body = malloc(sizeof text - 1);
+        if (c->reply->body == NULL)
+            return MCSEC_ERR_NOMEM;
+        memcpy(c->reply->body, text, sizeof text - 1);
+        c->reply->body_len = sizeof text - 1;
+        c->reply->status = status;
+        c->reply->content_type = "text/plain";
+    }
+    return MCSEC_OK;
 }
 
 /* Percent-decodes one path segment (RFC 3986 §2.1); 0 on a bad escape, a
@@ -570,9 +594,12 @@ static mcsec_err do_keyprov(req_ctx *c, const char *rest)
     }
     if (revoked(c, user, &err))
         return err;
-    uint64_t period;
-    if (mcsec_uid_period_no(&period, ntp, c->s->period_len, c->s->period_offset) != MCSEC_OK)
-        return fail(c, 400, "time before the first key period");
+    uint64_t period, start, end;
+    /* key sets carry ValidFrom/ValidTo as xsd:dateTime from 1970 on */
+    if (mcsec_uid_period_no(&period, ntp, c->s->period_len, c->s->period_offset) != MCSEC_OK ||
+        mcsec_uid_period_bounds(&start, &end, period, c->s->period_len, c->s->period_offset) != MCSEC_OK ||
+        start < MCSEC_NTP_UNIX_OFFSET)
+        return fail(c, 400, "time outside the key periods served");
     envelope(c, MCSEC_KMSXML_KEYPROV);
     size_t n = has_time ? 1 : 2; /* D.3.3: the current and the next period */
     for (size_t i = 0; i < n && err == MCSEC_OK; i++)
@@ -818,6 +845,12 @@ mcsec_err mcsec_kms_server_handle(mcsec_kms_server *s, mcsec_kms_reply *reply, c
         case R_CEK: err = do_cek(&c, rest); break;
         default: err = fail(&c, 404, "unknown resource"); break;
         }
+    }
+    if (err != MCSEC_OK && err != MCSEC_ERR_NOMEM) {
+        /* whatever failed, the client gets an answer, not a dropped connection */
+        logf_(s, MCSEC_KMS_LOG_ERROR, "%s: reply failed: %s", route_name[rt], mcsec_strerror(err));
+        mcsec_kms_reply_free(reply);
+        err = fail(&c, 500, "internal error");
     }
     int status = reply->status ? reply->status : 500;
     if (err == MCSEC_OK)

@@ -15,6 +15,7 @@
 
 #include "kms/seal.h"
 #include "kmsxml/kmsxml_internal.h"
+#include "kmsclient/keystore_internal.h"
 #include "mcsec/eccsi.h"
 #include "mcsec/kmsclient.h"
 #include "mcsec/sakke.h"
@@ -396,18 +397,10 @@ static mcsec_err read_all(const char *path, uint8_t **out, size_t *len)
     return MCSEC_OK;
 }
 
-mcsec_err mcsec_keystore_load(mcsec_keystore *ks, const char *path, const char *passphrase, int missing_ok)
+mcsec_err keystore_parse(mcsec_keystore *ks, const uint8_t *raw, size_t len, const char *passphrase)
 {
-    if (ks == NULL || path == NULL)
-        return MCSEC_ERR_ARG;
+    mcsec_err err;
     memset(ks, 0, sizeof *ks);
-    uint8_t *raw = NULL;
-    size_t len = 0;
-    mcsec_err err = read_all(path, &raw, &len);
-    if (err == MCSEC_ERR_NOT_FOUND && missing_ok)
-        return MCSEC_OK;
-    if (err != MCSEC_OK)
-        return err;
     if (len >= sizeof magic && memcmp(raw, magic, sizeof magic) == 0) {
         size_t hdr = sizeof magic + 1 + SALT_BYTES;
         uint8_t key[32], *plain = NULL;
@@ -433,10 +426,26 @@ mcsec_err mcsec_keystore_load(mcsec_keystore *ks, const char *path, const char *
     } else {
         err = store_from_text(ks, (const char *)raw, len);
     }
-    mcsec_wipe(raw, len);
-    free(raw);
     if (err != MCSEC_OK)
         mcsec_keystore_wipe(ks);
+    return err;
+}
+
+mcsec_err mcsec_keystore_load(mcsec_keystore *ks, const char *path, const char *passphrase, int missing_ok)
+{
+    if (ks == NULL || path == NULL)
+        return MCSEC_ERR_ARG;
+    memset(ks, 0, sizeof *ks);
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    mcsec_err err = read_all(path, &raw, &len);
+    if (err == MCSEC_ERR_NOT_FOUND && missing_ok)
+        return MCSEC_OK;
+    if (err != MCSEC_OK)
+        return err;
+    err = keystore_parse(ks, raw, len, passphrase);
+    mcsec_wipe(raw, len);
+    free(raw);
     return err;
 }
 
