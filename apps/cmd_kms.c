@@ -37,10 +37,11 @@ static const char kms_help[] =
     "without one the store is plain JSON (mode 0600).\n";
 
 static const char keystore_help[] =
-    "usage: mcsec keystore show --store P [--passphrase-file F]\n"
+    "usage: mcsec keystore show --store P [--passphrase-file F] [--server-cert]\n"
     "\n"
     "Prints the store's KMS certificate and key sets (user, period, validity,\n"
-    "UID) as JSON; secret keys are not printed.\n";
+    "UID) as JSON; secret keys are not printed. With --server-cert: the MCPTT\n"
+    "server's certificate (PEM) delivered with KmsInit, exit 1 if there is none.\n";
 
 /* A string option given inline or as @FILE (first line). Returns a malloc'd
  * string in *out (NULL when absent and not required), 0, or 2 after an error. */
@@ -215,6 +216,7 @@ static void print_store(const mcsec_keystore *ks, const char *user)
         json_cert(&ks->cert, "  ");
     else
         printf("null");
+    printf(",\n  \"mcptt_server_certificate\": %s", ks->server_cert_pem[0] ? "true" : "false");
     printf(",\n  \"key_sets\": [\n");
     size_t n = 0, k = 0;
     for (size_t i = 0; i < ks->n_keysets; i++)
@@ -424,6 +426,7 @@ int cmd_kms(int argc, char **argv)
 static int do_show(cli_args *a)
 {
     const char *store = cli_opt(a, "store");
+    int want_pem = cli_flag(a, "server-cert");
     char *pass = NULL;
     if (store == NULL) {
         cli_error(a, "missing --store");
@@ -439,6 +442,13 @@ static int do_show(cli_args *a)
     if (err != MCSEC_OK) {
         cli_error(a, "%s: %s", store, mcsec_strerror(err));
         rc = err == MCSEC_ERR_VERIFY || err == MCSEC_ERR_MALFORMED || err == MCSEC_ERR_DENIED ? CLI_REJECT : CLI_USAGE;
+    } else if (want_pem) {
+        if (ks->server_cert_pem[0])
+            printf("%s\n", ks->server_cert_pem);
+        else {
+            cli_error(a, "%s holds no MCPTT server certificate (the KMS sent none)", store);
+            rc = CLI_REJECT;
+        }
     } else {
         print_store(ks, NULL);
     }

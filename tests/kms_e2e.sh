@@ -18,13 +18,16 @@ ISS=https://idm.example.org AUD=mcsec-kms KMS=kms.example.org
 ALICE=sip:alice@example.org BOB=sip:bob@example.org CAROL=sip:carol@example.org
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" \
   -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mcptt.key" \
+  -out "$T/mcptt.crt" -days 2 -subj /CN=mcptt-server -addext subjectAltName=URI:sip:mcptt-server@example.org 2>/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/idm.key" 2>/dev/null
 openssl pkey -in "$T/idm.key" -pubout -out "$T/idm.pub"
 
 start() {
   "$KMSD" --listen 127.0.0.1:0 --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --db "$T/kms.db" \
     --master-key-file "$T/master.key" --kms-uri $KMS --idm-issuer $ISS --idm-audience $AUD \
-    --idm-key "$T/idm.pub" --audit-log "$T/audit.log" --threads 2 >"$T/kmsd.out" 2>>"$T/kmsd.err" &
+    --idm-key "$T/idm.pub" --audit-log "$T/audit.log" --threads 2 --server-cert "$T/mcptt.crt" \
+    >"$T/kmsd.out" 2>>"$T/kmsd.err" &
   KPID=$!
   for _ in $(seq 100); do
     PORT=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kmsd.out")
@@ -63,6 +66,9 @@ check $? 1 "encrypted store without passphrase: rejected"
 show=$("$MCSEC" keystore show --store "$T/bob.ks" --passphrase-file "$T/pass")
 has "$show" "$BOB" "keystore show"
 check "$(grep -c '"ssk"\|"rsk"' <<<"$show")" 0 "keystore show prints no secret keys"
+has "$show" '"mcptt_server_certificate": true' "KmsInit delivered the MCPTT server certificate"
+check "$("$MCSEC" keystore show --store "$T/bob.ks" --passphrase-file "$T/pass" --server-cert | openssl x509 -noout -fingerprint)" \
+      "$(openssl x509 -in "$T/mcptt.crt" -noout -fingerprint)" "stored server certificate = the registered one"
 # a later period by time (30 days on)
 LATER=$(( $(date +%s) + 40 * 86400 ))
 out=$("$MCSEC" kms fetch --url "$URL" --token "$TA" --ca "$T/tls.crt" --store "$T/alice.ks" --time $LATER)

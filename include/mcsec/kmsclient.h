@@ -29,6 +29,9 @@ typedef struct mcsec_keystore {
     mcsec_kms_cert cert;
     size_t n_keysets;
     mcsec_kms_keyset keysets[MCSEC_KEYSTORE_MAX_KEYSETS]; /* sorted by user, then period */
+    /* The MCPTT server's certificate (PEM) as delivered with KmsInit (an
+     * mcsec extension, docs/kms.md), "" when the KMS sent none. */
+    char server_cert_pem[MCSEC_KMSXML_PEM_MAX + 1];
 } mcsec_keystore;
 
 /* Reads the store at path. passphrase NULL for a plain store; a store that

@@ -236,7 +236,14 @@ mcsec_err mcsec_kms_server_open(mcsec_kms_server **out, const mcsec_kms_config *
         s->period_offset >= s->period_len)
         err = MCSEC_ERR_ARG;
     if (err == MCSEC_OK && cfg->server_cert_pem != NULL) {
-        if (strlen(cfg->server_cert_pem) > MCSEC_KMSXML_PEM_MAX || (s->server_cert_pem = strdup(cfg->server_cert_pem)) == NULL)
+        /* kept without surrounding whitespace: the XML text value is trimmed */
+        const char *b = cfg->server_cert_pem;
+        while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+            b++;
+        size_t n = strlen(b);
+        while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\r' || b[n - 1] == '\n'))
+            n--;
+        if (n == 0 || n > MCSEC_KMSXML_PEM_MAX || (s->server_cert_pem = strndup(b, n)) == NULL)
             err = MCSEC_ERR_ARG;
     }
     if (err == MCSEC_OK)

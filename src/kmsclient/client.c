@@ -267,6 +267,9 @@ mcsec_err mcsec_kmsclient_fetch(mcsec_keystore *ks, mcsec_kmsclient_status *st,
     /* KMS Initialize: the KMS certificate (D.3.2) */
     err = exchange(resp, st, cfg, user, cfg->kms_uri, API_ROOT "init", NULL, MCSEC_KMSXML_INIT);
     mcsec_kms_cert cert;
+    char *pem = NULL;
+    if (err == MCSEC_OK && resp->server_cert_pem[0] && (pem = strdup(resp->server_cert_pem)) == NULL)
+        err = MCSEC_ERR_NOMEM;
     if (err == MCSEC_OK) {
         cert = resp->cert;
         if (cfg->kms_uri != NULL && strcmp(cert.kms_uri, cfg->kms_uri) != 0)
@@ -325,9 +328,12 @@ mcsec_err mcsec_kmsclient_fetch(mcsec_keystore *ks, mcsec_kmsclient_status *st,
     if (err == MCSEC_OK) {
         ks->cert = cert;
         ks->has_cert = 1;
+        if (pem != NULL)
+            snprintf(ks->server_cert_pem, sizeof ks->server_cert_pem, "%s", pem);
         for (size_t i = 0; err == MCSEC_OK && i < resp->n_keysets; i++)
             err = mcsec_keystore_put(ks, &resp->keysets[i]);
     }
+    free(pem);
     mcsec_kms_response_wipe(resp);
     free(resp);
     return err;

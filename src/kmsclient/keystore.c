@@ -268,6 +268,8 @@ static char *store_to_text(const mcsec_keystore *ks, size_t *len)
         tb_hex(&t, "pub_auth_key", c->pub_auth_key, sizeof c->pub_auth_key, 0);
         tb_lit(&t, "},\n");
     }
+    if (ks->server_cert_pem[0])
+        tb_str(&t, "mcptt_server_certificate", ks->server_cert_pem, 1);
     tb_lit(&t, "\"key_sets\": [\n");
     for (size_t i = 0; i < ks->n_keysets; i++) {
         const mcsec_kms_keyset *k = &ks->keysets[i];
@@ -327,6 +329,10 @@ static mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t le
             if (!cert_from_json(&ks->cert, c))
                 err = MCSEC_ERR_MALFORMED;
         }
+        json_t *pem = json_object_get(root, "mcptt_server_certificate");
+        if (pem != NULL && !get_str(root, "mcptt_server_certificate", ks->server_cert_pem,
+                                    sizeof ks->server_cert_pem))
+            err = MCSEC_ERR_MALFORMED;
         json_t *arr = json_object_get(root, "key_sets");
         if (!json_is_array(arr) || json_array_size(arr) > MCSEC_KEYSTORE_MAX_KEYSETS)
             err = MCSEC_ERR_MALFORMED;
