@@ -19,12 +19,26 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/idm.key"
 openssl pkey -in "$T/idm.key" -pubout -out "$T/idm.pub"
 PORT=0
 start() {
-  "$K" --listen 127.0.0.1:$PORT --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --db "$T/kms.db" \
-    --master-key-file "$T/master.key" --kms-uri kms.example.org --idm-issuer $ISS --idm-audience $AUD \
-    --idm-key "$T/idm.pub" --audit-log "$T/audit.log" >"$T/kmsd.out" 2>>"$T/kmsd.err" &
-  KPID=$!
-  for _ in $(seq 100); do grep -q listening "$T/kmsd.out" 2>/dev/null && break; sleep 0.05; done
-  PORT=$(sed -n 's|.*https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kmsd.out")
+  # on a restart the old socket may linger a moment: retry the same port
+  for _attempt in $(seq 40); do
+    "$K" --listen 127.0.0.1:$PORT --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --db "$T/kms.db" \
+      --master-key-file "$T/master.key" --kms-uri kms.example.org --idm-issuer $ISS --idm-audience $AUD \
+      --idm-key "$T/idm.pub" --audit-log "$T/audit.log" >"$T/kmsd.out" 2>>"$T/kmsd.err" &
+    KPID=$!
+    for _ in $(seq 100); do
+      grep -q listening "$T/kmsd.out" 2>/dev/null && break
+      kill -0 $KPID 2>/dev/null || break
+      sleep 0.05
+    done
+    if grep -q listening "$T/kmsd.out" 2>/dev/null; then
+      PORT=$(sed -n 's|.*https://127.0.0.1:\([0-9]*\).*|\1|p' "$T/kmsd.out")
+      return 0
+    fi
+    wait $KPID 2>/dev/null; KPID=
+    sleep 0.25
+  done
+  echo "kms-bench: mcsec-kmsd did not start:" >&2; tail -3 "$T/kmsd.err" >&2
+  exit 2
 }
 USERS=$([ $QUICK = 1 ] && echo 20 || echo 200)
 for i in $(seq $USERS); do
