@@ -92,6 +92,7 @@ int cmd_srtp(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
 int cmd_keystore(int argc, char **argv);
 int cmd_idm(int argc, char **argv);
+int cmd_gms(int argc, char **argv);
 
 
 #endif
