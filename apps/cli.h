@@ -93,6 +93,9 @@ int cmd_kms(int argc, char **argv);
 int cmd_keystore(int argc, char **argv);
 int cmd_idm(int argc, char **argv);
 int cmd_gms(int argc, char **argv);
+/* keystore export / import (cmd_offnet.c), verbs of the keystore area (cmd_kms.c) */
+int keystore_export(cli_args *a);
+int keystore_import(cli_args *a);
 
 
 #endif

@@ -13,7 +13,7 @@ static const cli_command areas[] = {
     { "gms", "group management server keying: create, add, remove, rekey, revoke, show, distribute", cmd_gms },
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
     { "kms", "KMS client and store administration: fetch, certcache, cek-create, cek-fetch, revoke, stats", cmd_kms },
-    { "keystore", "the client key store: show", cmd_keystore },
+    { "keystore", "the client key store: show, export, import (off-network)", cmd_keystore },
     { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
 };
 

@@ -106,8 +106,11 @@ done
 cat "$T/a.srtp" "$T/a.srtp" | "$M" srtp unprotect --opened "$T/bob.gmk1.json" >"$T/rep.out"
 check $? 1 "replay rejected"
 check "$(grep -c '"ok": false' "$T/rep.out")" 12 "every replayed packet"
-head -1 "$T/a.srtcp" | sed 's/^\(.\{20\}\)./\1f/' | "$M" srtp unprotect --opened "$T/bob.gmk1.json" --rtcp >/dev/null
+flip() { python3 -c 'import sys; s=sys.stdin.readline().strip(); i=int(sys.argv[1]); print(s[:i]+("1" if s[i]=="0" else "0")+s[i+1:])' "$1"; }
+head -1 "$T/a.srtcp" | flip 20 | "$M" srtp unprotect --opened "$T/bob.gmk1.json" --rtcp >/dev/null
 check $? 1 "tampered SRTCP rejected"
+sed -n 2p "$T/b.srtp" | flip 40 | "$M" srtp unprotect --opened "$T/alice.gmk1.json" >/dev/null
+check $? 1 "tampered SRTP rejected"
 
 # carol is removed: re-key, GMK2 to alice and bob only
 out=$("$M" gms remove --state "$T/group.json" --member $CAROL)
@@ -152,7 +155,56 @@ check "$?/$(grep -c '"text": "hello alice"' <<<"$out")" 0/4 "private call bob ->
 "$M" srtp unprotect --opened "$T/alice.pck.json" --cs-id 1 --in "$T/p0.srtp" >/dev/null
 check $? 1 "a direction's key does not open the other direction"
 
-#OFFNET#
+# off-network: a fresh GMK for alice and bob, then each exports its key sets
+# for three periods (fetching the missing ones) and its GMK
+"$M" gms rekey --state "$T/group.json" >/dev/null
+"$M" gms distribute --state "$T/group.json" --store "$T/gms.ks" >"$T/dist4.jsonl"
+for u in $ALICE $BOB; do
+  n=$(name $u)
+  "$M" mikey open --uri $u --store "$T/$n.ks" "$(sdp_of "$T/dist4.jsonl" $u)" >"$T/$n.gmk.json"
+  echo "$n's off-network passphrase" >"$T/$n.pass"
+  out=$("$M" keystore export --store "$T/$n.ks" --out "$T/$n.offnet" --periods 3 --export-passphrase-file "$T/$n.pass" \
+        --gmk-state "$T/$n.gmk.json" --url "$URL" --token "$(tok $u)" --ca "$T/tls.crt")
+  check $? 0 "$n exports"
+  has "$out" '"periods": 3, "gmk_files": 1' "$n: 3 periods + its GMK"
+  check "$(stat -c %a "$T/$n.offnet")" 600 "$n: export file 0600"
+done
+grep -q "$ALICE" "$T/alice.offnet"; check $? 1 "the export is encrypted"
+# wrong passphrase: rejected, nothing imported
+echo wrong >"$T/wrong.pass"
+mkdir -p "$T/alice-dev" "$T/bob-dev"
+"$M" keystore import --store "$T/alice-dev/alice.ks" --in "$T/alice.offnet" --export-passphrase-file "$T/wrong.pass" \
+  --gmk-dir "$T/alice-dev" >/dev/null 2>"$T/err"
+check $? 1 "wrong passphrase rejected"
+has "$(cat "$T/err")" "nothing imported" "wrong passphrase: reason"
+check "$(ls "$T/alice-dev" | wc -l)" 0 "wrong passphrase: no store, no GMK file written"
+# the KMS goes away; the devices import and call with no KMS or GMS
+kill -TERM "$KPID"; wait "$KPID"; KPID=
+"$M" kms fetch --url "$URL" --token "$(tok $ALICE)" --ca "$T/tls.crt" --store "$T/x.ks" >/dev/null 2>&1
+check $? 2 "the KMS is down"
+for n in alice bob; do
+  out=$("$M" keystore import --store "$T/$n-dev/$n.ks" --in "$T/$n.offnet" --export-passphrase-file "$T/$n.pass" \
+        --gmk-dir "$T/$n-dev")
+  check $? 0 "$n imports"
+  has "$out" '"new_key_sets": 3, "gmk_files": 1' "$n: 3 key sets + GMK"
+done
+# off-network group call from the imported GMKs, floor control included
+"$M" srtp protect --opened "$T/alice-dev/alice.gmk.json" --member $ALICE --ssrc 0xaaaa0009 --count 5 --text "offnet alice" >"$T/o.srtp"
+"$M" srtp protect --opened "$T/alice-dev/alice.gmk.json" --member $ALICE --ssrc 0xaaaa0009 --floor 0 >"$T/o.srtcp"
+out=$("$M" srtp unprotect --opened "$T/bob-dev/bob.gmk.json" --in "$T/o.srtp")
+check "$?/$(grep -c '"text": "offnet alice"' <<<"$out")" 0/5 "off-network group call"
+out=$("$M" srtp unprotect --opened "$T/bob-dev/bob.gmk.json" --rtcp --in "$T/o.srtcp")
+has "$out" '"floor": 0, "name": "MCPT"' "off-network floor control"
+# off-network private call two periods ahead: only the exported key sets cover it
+LATER=$(( $(date +%s) + 60 * 86400 ))
+PCK2=$(openssl rand -hex 16)
+"$M" mikey create --type pck --key $PCK2 --key-id 10000777 --from $ALICE --to $BOB --store "$T/alice-dev/alice.ks" --time $LATER >"$T/pck2.msg"
+check $? 0 "off-network PCK (period +2) from the imported store"
+"$M" mikey open --uri $BOB --store "$T/bob-dev/bob.ks" --now $LATER "$(cat "$T/pck2.msg")" >"$T/bob-dev/pck.json"
+check $? 0 "bob opens it off-network"
+"$M" srtp protect --opened "$T/bob-dev/pck.json" --cs-id 1 --ssrc 0x22220009 --count 3 --text "offnet bob" >"$T/op.srtp"
+out=$("$M" srtp unprotect --opened "$T/bob-dev/pck.json" --cs-id 1 --in "$T/op.srtp")
+check "$?/$(grep -c '"text": "offnet bob"' <<<"$out")" 0/3 "off-network private call"
 
 echo "calls_e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

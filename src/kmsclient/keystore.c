@@ -17,6 +17,7 @@
 #include "kmsxml/kmsxml_internal.h"
 #include "mcsec/eccsi.h"
 #include "mcsec/kmsclient.h"
+#include "kmsclient/keystore_internal.h"
 #include "mcsec/sakke.h"
 #include "mcsec/uid.h"
 
@@ -251,7 +252,7 @@ static void tb_hex(tbuf *t, const char *key, const uint8_t *p, size_t n, int com
 }
 
 /* The JSON text of ks (malloc'd, holds secrets), or NULL. */
-static char *store_to_text(const mcsec_keystore *ks, size_t *len)
+char *store_to_text(const mcsec_keystore *ks, size_t *len)
 {
     tbuf t = { 0 };
     tb_lit(&t, "{\n\"format\": \"mcsec-keystore-1\",\n");
@@ -312,7 +313,7 @@ static void wipe_tree(json_t *v)
     }
 }
 
-static mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t len)
+mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -344,7 +345,7 @@ static mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t le
 }
 
 /* scrypt(passphrase, salt) -> 32-octet key (RFC 7914). */
-static mcsec_err pass_key(uint8_t key[32], const char *pass, const uint8_t salt[SALT_BYTES], unsigned log2n)
+mcsec_err pass_key(uint8_t key[32], const char *pass, const uint8_t salt[SALT_BYTES], unsigned log2n)
 {
     if (log2n < 10 || log2n > 20)
         return MCSEC_ERR_MALFORMED;
