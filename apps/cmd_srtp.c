@@ -285,7 +285,7 @@ static int do_unprotect(cli_args *a)
               : rtcp                        ? mcsec_srtp_unprotect_rtcp(rx, p, &l, &info)
                                             : mcsec_srtp_unprotect(rx, p, &l, &info);
         cli_json_begin();
-        printf("\"ok\": %s", err == MCSEC_OK ? "true" : "false");
+        cli_json_raw("ok", err == MCSEC_OK ? "true" : "false");
         if (err != MCSEC_OK) {
             cli_json_str("error", mcsec_strerror(err));
             rejected++;
