@@ -321,6 +321,12 @@ void cli_json_str(const char *key, const char *value)
     fputc('"', stdout);
 }
 
+void cli_json_raw(const char *key, const char *raw)
+{
+    json_key(key);
+    fputs(raw, stdout);
+}
+
 void cli_json_end(void)
 {
     fputs("}\n", stdout);

@@ -65,6 +65,8 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n);
 void cli_json_begin(void);
 void cli_json_hex(const char *key, const uint8_t *p, size_t n);
 void cli_json_str(const char *key, const char *value);
+/* A literal JSON value (true, false, a number) under key. */
+void cli_json_raw(const char *key, const char *raw);
 void cli_json_end(void);
 
 /* Prints err as the command's one-line error and returns the exit status:
@@ -92,6 +94,10 @@ int cmd_srtp(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
 int cmd_keystore(int argc, char **argv);
 int cmd_idm(int argc, char **argv);
+int cmd_gms(int argc, char **argv);
+/* keystore export / import (cmd_offnet.c), verbs of the keystore area (cmd_kms.c) */
+int keystore_export(cli_args *a);
+int keystore_import(cli_args *a);
 
 
 #endif

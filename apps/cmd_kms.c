@@ -41,7 +41,23 @@ static const char keystore_help[] =
     "\n"
     "Prints the store's KMS certificate and key sets (user, period, validity,\n"
     "UID) as JSON; secret keys are not printed. With --server-cert: the MCPTT\n"
-    "server's certificate (PEM) delivered with KmsInit, exit 1 if there is none.\n";
+    "server's certificate (PEM) delivered with KmsInit, exit 1 if there is none.\n"
+    "\n"
+    "usage: mcsec keystore export --store P --out F --periods N --export-passphrase-file E\n"
+    "                             [--gmk-state G ...] [--user URI]\n"
+    "                             [--url U --token T [--ca C]] [--passphrase-file F]\n"
+    "\n"
+    "Off-network key material (TS 33.180 §7.4.1): the KMS certificate and the key sets\n"
+    "of the current and next N-1 key periods, plus the files G (current GMKs: the JSON\n"
+    "of 'mcsec mikey open', or GMS group states), in one file F encrypted under the\n"
+    "passphrase in E (scrypt N=2^15 + AES-256-GCM; mode 0600). With --url/--token the\n"
+    "missing periods are fetched from the KMS first and kept in P.\n"
+    "\n"
+    "usage: mcsec keystore import --store P --in F --export-passphrase-file E [--gmk-dir D]\n"
+    "                             [--passphrase-file F]\n"
+    "\n"
+    "Validates and adds F's key sets to P (created if missing; the same KMS only) and\n"
+    "writes its GMK files into D. A wrong passphrase changes nothing (exit 1).\n";
 
 /* A string option given inline or as @FILE (first line). Returns a malloc'd
  * string in *out (NULL when absent and not required), 0, or 2 after an error. */
@@ -462,6 +478,6 @@ static int do_show(cli_args *a)
 
 int cmd_keystore(int argc, char **argv)
 {
-    static const cli_verb verbs[] = { { "show", do_show } };
+    static const cli_verb verbs[] = { { "show", do_show }, { "export", keystore_export }, { "import", keystore_import } };
     return cli_dispatch("keystore", keystore_help, verbs, sizeof verbs / sizeof verbs[0], argc, argv);
 }

@@ -22,7 +22,8 @@ static const char mikey_help[] =
     "  open --uri URI (--store P | --kms-uri S --period-len N --period-offset N\n"
     "       --kpak H --zt H --rsk H) [--now UNIX] [--window S] [--legacy] MSG | --in FILE\n"
     "        -> {\"type\", \"key\", \"key_id\", \"guk_id\" (gmk), \"initiator\",\n"
-    "            \"responder\", \"time\"}; exit 1 if any check fails\n"
+    "            \"responder\", \"time\", \"rand\", \"group\" (gmk)}; exit 1 if any check fails\n"
+    "           (save it: 'mcsec srtp protect|unprotect --opened FILE' read it)\n"
     "\n"
     "MSG is bare base64, \"mikey <base64>\" or an SDP line \"a=key-mgmt:mikey <base64>\";\n"
     "FILE holds one of those forms. --store P takes the KMS certificate and the key\n"
@@ -490,6 +491,10 @@ static int do_open(cli_args *a)
             cli_json_str("initiator", o.initiator);
             cli_json_str("responder", o.responder);
             printf(", \"time\": %llu", (unsigned long long)(o.ntp_time - MCSEC_NTP_UNIX_OFFSET));
+            /* what SRTP keying (TS 33.180 §7.4) needs besides the key: the RAND */
+            cli_json_hex("rand", o.rand, o.rand_len);
+            if (o.has_key_params && o.kp.n_groups > 0)
+                cli_json_str("group", o.kp.group[0]);
             cli_json_end();
         }
         mcsec_mikey_opened_wipe(&o);

@@ -9,10 +9,11 @@ static const cli_command areas[] = {
     { "eccsi", "ECCSI signatures (RFC 6507): keygen, issue, validate, sign, verify", cmd_eccsi },
     { "sakke", "SAKKE key encapsulation (RFC 6508): keygen, issue, validate, encap, decap", cmd_sakke },
     { "mikey", "MIKEY-SAKKE messages (TS 33.180 Annex E): decode, create, open", cmd_mikey },
-    { "srtp", "SRTP master key, salt and MKI from a GMK/PCK/CSK: derive", cmd_srtp },
+    { "srtp", "SRTP keying (derive) and SRTP/SRTCP media + floor control: protect, unprotect", cmd_srtp },
+    { "gms", "group management server keying: create, add, remove, rekey, revoke, show, distribute", cmd_gms },
     { "uid", "TS 33.180 F.2.1 MIKEY-SAKKE UID of a URI for a key period", cmd_uid },
     { "kms", "KMS client and store administration: fetch, certcache, cek-create, cek-fetch, revoke, stats", cmd_kms },
-    { "keystore", "the client key store: show", cmd_keystore },
+    { "keystore", "the client key store: show, export, import (off-network)", cmd_keystore },
     { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
 };
 

@@ -43,7 +43,7 @@ done
 echo "Alice's token: ${TOK[alice]:0:40}…"
 
 step "Each fetches its KMS certificate and key sets (current and next 30-day period), validated, into a key store"
-for u in gms alice bob; do
+for u in gms alice bob carol; do
   $M kms fetch --url "$URL" --token "${TOK[$u]}" --ca "$W/tls.crt" --store "$W/$u.ks" >"$W/$u.json"
   echo "sip:$u@police.example: $(grep -c '"period"' "$W/$u.json") key sets, UIDs $(sed -n 's/.*"uid": "\(.\{16\}\).*/\1…/p' "$W/$u.json" | tr '\n' ' ')"
 done
@@ -168,5 +168,61 @@ if $M sakke decap --zt "$ZT" --id "${UIDS[sip:bob@police.example]}" --rsk "${RSK
   echo "ERROR: tampered encapsulation accepted"; exit 1
 fi
 echo "(rejected, as it must be)"
+
+printf '\n%s== Calls: GMS keying, SRTP media, floor control, off-network (the KMS is stopped now)%s\n' "$B" "$N"
+P=police.example
+opened() { python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    if d["member"]==sys.argv[2]: print(d["sdp"])' "$1" "$2"; }
+step "The GMS creates group police-1 (GMK, GMK-ID with purpose tag 0) with Alice, Bob and Carol"
+$M gms create --group police-1@$P --store "$W/gms.ks" --state "$W/group.json" >/dev/null
+for u in alice bob carol; do $M gms add --state "$W/group.json" --member sip:$u@$P >/dev/null; done
+$M gms show --state "$W/group.json"
+step "It distributes one GMK I_MESSAGE per member (CSB-ID = the member's GUK-ID); each member opens its own"
+$M gms distribute --state "$W/group.json" --store "$W/gms.ks" >"$W/dist1.jsonl"
+for u in alice bob carol; do
+  $M mikey open --uri sip:$u@$P --store "$W/$u.ks" "$(opened "$W/dist1.jsonl" sip:$u@$P)" >"$W/$u.gmk1.json"
+  echo "$u: GMK-ID $(field "$W/$u.gmk1.json" key_id), GUK-ID $(field "$W/$u.gmk1.json" guk_id), group $(field "$W/$u.gmk1.json" group)"
+done
+step "Alice asks for the floor and talks, then Bob (talker change); SRTP media and SRTCP floor control (AES-128-GCM, MKI = GMK-ID||GUK-ID)"
+$M srtp protect --opened "$W/alice.gmk1.json" --member sip:alice@$P --ssrc 0xa1 --floor 0 --text "floor request" >"$W/f.srtcp"
+$M srtp protect --opened "$W/alice.gmk1.json" --member sip:alice@$P --ssrc 0xa1 --count 3 --text "Alice: units to sector 4" >"$W/t.srtp"
+$M srtp protect --opened "$W/bob.gmk1.json" --member sip:bob@$P --ssrc 0xb2 --count 3 --text "Bob: copy, en route" >>"$W/t.srtp"
+echo "first SRTP packet on the wire: $(head -1 "$W/t.srtp" | cut -c1-72)…"
+echo "Carol receives (she derives each talker's key from the MKI):"
+$M srtp unprotect --opened "$W/carol.gmk1.json" --rtcp --in "$W/f.srtcp"
+$M srtp unprotect --opened "$W/carol.gmk1.json" --in "$W/t.srtp" | sed -n '1p;4p'
+step "Carol leaves the group: the GMS re-keys and sends the new GMK to Alice and Bob only"
+$M gms remove --state "$W/group.json" --member sip:carol@$P
+$M gms distribute --state "$W/group.json" --store "$W/gms.ks" >"$W/dist2.jsonl"
+for u in alice bob; do
+  $M mikey open --uri sip:$u@$P --store "$W/$u.ks" "$(opened "$W/dist2.jsonl" sip:$u@$P)" >"$W/$u.gmk2.json"
+done
+$M srtp protect --opened "$W/alice.gmk2.json" --member sip:alice@$P --ssrc 0xa1 --seq 10 --text "Alice: after the re-key" >"$W/t2.srtp"
+echo -n "Bob:   "; $M srtp unprotect --opened "$W/bob.gmk2.json" --in "$W/t2.srtp"
+echo -n "Carol: "; if $M srtp unprotect --opened "$W/carol.gmk1.json" --in "$W/t2.srtp"; then
+  echo "ERROR: removed member decrypted"; exit 1; fi
+step "Private call: Alice puts a PCK I_MESSAGE in the SDP offer; both directions (CS-ID 0 and 1) over SRTP"
+PCK=$(openssl rand -hex 16)
+MSG=$($M mikey create --type pck --key $PCK --key-id 1000beef --from sip:alice@$P --to sip:bob@$P --store "$W/alice.ks")
+$M mikey open --uri sip:bob@$P --store "$W/bob.ks" "a=key-mgmt:mikey $MSG" >"$W/bob.pck.json"
+cp "$W/bob.pck.json" "$W/alice.pck.json"   # the initiator's own record of the PCK and RAND
+$M srtp protect --opened "$W/alice.pck.json" --cs-id 0 --ssrc 0x11 --text "Alice to Bob, private" |
+  $M srtp unprotect --opened "$W/bob.pck.json" --cs-id 0
+$M srtp protect --opened "$W/bob.pck.json" --cs-id 1 --ssrc 0x22 --text "Bob to Alice, private" |
+  $M srtp unprotect --opened "$W/alice.pck.json" --cs-id 1
+step "Off-network: Alice and Bob export their key sets and current GMK (passphrase-encrypted), import on their radios"
+for u in alice bob; do
+  echo "$u's radio passphrase" >"$W/$u.pass"; mkdir -p "$W/$u-radio"
+  $M keystore export --store "$W/$u.ks" --out "$W/$u.offnet" --periods 2 --export-passphrase-file "$W/$u.pass" \
+    --gmk-state "$W/$u.gmk2.json"
+  $M keystore import --store "$W/$u-radio/$u.ks" --in "$W/$u.offnet" --export-passphrase-file "$W/$u.pass" --gmk-dir "$W/$u-radio"
+done
+echo wrong >"$W/wrong.pass"
+$M keystore import --store "$W/x.ks" --in "$W/alice.offnet" --export-passphrase-file "$W/wrong.pass" 2>&1 || true
+step "Off-network group call from the imported keys (no KMS, no GMS)"
+$M srtp protect --opened "$W/alice-radio/alice.gmk2.json" --member sip:alice@$P --ssrc 0xa1 --seq 500 --text "Alice, off-network" |
+  $M srtp unprotect --opened "$W/bob-radio/bob.gmk2.json"
 
 printf '\ndemo complete.\n'

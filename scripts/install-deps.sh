@@ -16,6 +16,7 @@ pkgs=(
   libsqlite3-dev sqlite3      # KMS store
   libmicrohttpd-dev           # mcsec-kmsd (HTTPS)
   libcurl4-openssl-dev curl   # KMS client
+  libsrtp2-dev                # SRTP/SRTCP media and floor control (calls)
 )
 
 missing=()

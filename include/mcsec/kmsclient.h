@@ -121,6 +121,55 @@ MCSEC_API mcsec_err mcsec_kmsclient_cek_fetch(mcsec_kms_cek *cek, mcsec_kmsclien
                                               const mcsec_kmsclient_config *cfg,
                                               const uint8_t cek_id[MCSEC_KMSXML_CEK_ID_BYTES]) MCSEC_WARN_UNUSED;
 
+/* ---- off-network operation (TS 33.180 §5.2.1, §7.4.1 off-network) ---------- */
+
+/* KmsInit + KeyProv for n_periods consecutive key periods starting with the
+ * one containing NTP time from_ntp (0: now), each fetched with
+ * mcsec_kmsclient_fetch(when_ntp = a time inside that period); periods the
+ * store already holds for the user are not fetched again. n_periods 1..32.
+ * Errors: those of mcsec_kmsclient_fetch, MCSEC_ERR_ARG, MCSEC_ERR_BUFFER
+ * (the store would exceed MCSEC_KEYSTORE_MAX_KEYSETS). */
+MCSEC_API mcsec_err mcsec_kmsclient_fetch_periods(mcsec_keystore *ks, mcsec_kmsclient_status *st,
+                                                  const mcsec_kmsclient_config *cfg, uint64_t from_ntp,
+                                                  unsigned n_periods) MCSEC_WARN_UNUSED;
+
+#define MCSEC_EXPORT_MAX_EXTRAS 16
+#define MCSEC_EXPORT_MAX_EXTRA_BYTES (64u * 1024u)
+
+/* Named opaque files carried along in an export (current GMKs: the JSON that
+ * 'mcsec mikey open' printed, or GMS group states). */
+typedef struct mcsec_export_extra {
+    char name[256];                /* a plain file name: no '/', not "." or ".." */
+    uint8_t *data;                 /* malloc'd by import; wipe + free */
+    size_t len;
+} mcsec_export_extra;
+
+/* Writes the KMS certificate and user's key sets for the n_periods periods
+ * starting at first_period, plus the extras, to path as one file (0600,
+ * atomically) encrypted under passphrase: "MCSECEX1" || log2(N) || salt(16)
+ * || AES-256-GCM(scrypt(passphrase, salt, N = 2^15, r 8, p 1); AAD = the
+ * header; JSON). Every period must be in ks. Errors: MCSEC_ERR_ARG,
+ * MCSEC_ERR_NOT_FOUND (a period missing; no certificate), MCSEC_ERR_IO,
+ * MCSEC_ERR_RNG, MCSEC_ERR_CRYPTO, MCSEC_ERR_NOMEM. */
+MCSEC_API mcsec_err mcsec_keystore_export(const char *path, const mcsec_keystore *ks, const char *user,
+                                          uint64_t first_period, unsigned n_periods,
+                                          const mcsec_export_extra *extras, size_t n_extras,
+                                          const char *passphrase) MCSEC_WARN_UNUSED;
+
+/* Decrypts an export and merges it into ks (certificate set if ks has none;
+ * key sets put), returning the extras (up to max_extras; free each with
+ * mcsec_export_extra_free). Nothing in ks changes unless the whole file
+ * decrypts, parses and validates. Errors: MCSEC_ERR_ARG, MCSEC_ERR_IO,
+ * MCSEC_ERR_NOT_FOUND, MCSEC_ERR_VERIFY (wrong passphrase or a damaged
+ * file), MCSEC_ERR_MALFORMED, MCSEC_ERR_UNSUPPORTED (another format),
+ * MCSEC_ERR_DENIED (ks holds another KMS certificate), MCSEC_ERR_BUFFER,
+ * MCSEC_ERR_NOMEM, and the key set validation errors. */
+MCSEC_API mcsec_err mcsec_keystore_import(mcsec_keystore *ks, mcsec_export_extra *extras, size_t *n_extras,
+                                          size_t max_extras, const char *path,
+                                          const char *passphrase) MCSEC_WARN_UNUSED;
+
+MCSEC_API void mcsec_export_extra_free(mcsec_export_extra *e);
+
 #ifdef __cplusplus
 }
 #endif

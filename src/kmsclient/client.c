@@ -414,3 +414,35 @@ mcsec_err mcsec_kmsclient_cek_fetch(mcsec_kms_cek *cek, mcsec_kmsclient_status *
         return MCSEC_ERR_ARG;
     return cek_call(cek, st, cfg, NULL, cek_id);
 }
+
+/* Off-network preparation: n consecutive key periods, fetched one by one
+ * with when_ntp inside each (TS 33.180 §5.2.1: key sets are per period). */
+mcsec_err mcsec_kmsclient_fetch_periods(mcsec_keystore *ks, mcsec_kmsclient_status *st,
+                                        const mcsec_kmsclient_config *cfg, uint64_t from_ntp, unsigned n_periods)
+{
+    char user[MCSEC_KMSXML_URI_MAX + 1];
+    if (ks == NULL || cfg == NULL || n_periods == 0 || n_periods > 32)
+        return MCSEC_ERR_ARG;
+    mcsec_err err = who(user, sizeof user, cfg);
+    /* the first fetch brings (or checks) the certificate: the period length */
+    if (err == MCSEC_OK)
+        err = mcsec_kmsclient_fetch(ks, st, cfg, from_ntp);
+    uint64_t first = 0;
+    if (err == MCSEC_OK) {
+        uint64_t t = from_ntp ? from_ntp : (uint64_t)time(NULL) + MCSEC_NTP_UNIX_OFFSET;
+        err = mcsec_uid_period_no(&first, t, ks->cert.user_key_period, ks->cert.user_key_offset);
+    }
+    for (unsigned i = 0; err == MCSEC_OK && i < n_periods; i++) {
+        uint64_t start = 0, end = 0;
+        if (mcsec_keystore_find(ks, user, first + i) != NULL)
+            continue;
+        if (ks->n_keysets >= MCSEC_KEYSTORE_MAX_KEYSETS)
+            err = MCSEC_ERR_BUFFER;
+        if (err == MCSEC_OK)
+            err = mcsec_uid_period_bounds(&start, &end, first + i, ks->cert.user_key_period,
+                                          ks->cert.user_key_offset);
+        if (err == MCSEC_OK)
+            err = mcsec_kmsclient_fetch(ks, st, cfg, start + 1);
+    }
+    return err;
+}

@@ -25,8 +25,8 @@
 /* Encrypted form: magic || log2(N) || salt || sealed(JSON). scrypt with
  * r = 8, p = 1 (RFC 7914); N = 2^15 takes 32 MiB and about 0.1 s. */
 static const uint8_t magic[8] = { 'M', 'C', 'S', 'E', 'C', 'K', 'S', '1' };
-#define SALT_BYTES 16
-#define SCRYPT_LOG2N 15
+#define SALT_BYTES KEYSTORE_SALT_BYTES
+#define SCRYPT_LOG2N KEYSTORE_SCRYPT_LOG2N
 
 void mcsec_keystore_wipe(mcsec_keystore *ks)
 {
@@ -252,7 +252,7 @@ static void tb_hex(tbuf *t, const char *key, const uint8_t *p, size_t n, int com
 }
 
 /* The JSON text of ks (malloc'd, holds secrets), or NULL. */
-static char *store_to_text(const mcsec_keystore *ks, size_t *len)
+char *store_to_text(const mcsec_keystore *ks, size_t *len)
 {
     tbuf t = { 0 };
     tb_lit(&t, "{\n\"format\": \"mcsec-keystore-1\",\n");
@@ -315,7 +315,7 @@ static void wipe_tree(json_t *v)
     }
 }
 
-static mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t len)
+mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -351,7 +351,7 @@ static mcsec_err store_from_text(mcsec_keystore *ks, const char *text, size_t le
 }
 
 /* scrypt(passphrase, salt) -> 32-octet key (RFC 7914). */
-static mcsec_err pass_key(uint8_t key[32], const char *pass, const uint8_t salt[SALT_BYTES], unsigned log2n)
+mcsec_err pass_key(uint8_t key[32], const char *pass, const uint8_t salt[SALT_BYTES], unsigned log2n)
 {
     if (log2n < 10 || log2n > 20)
         return MCSEC_ERR_MALFORMED;
