@@ -7,6 +7,7 @@ pkgs=(
   build-essential cmake pkg-config git
   libssl-dev openssl          # SHA-2, HMAC, AES, P-256, CMS, RNG, TLS; `openssl cms` in tests
   libwolfssl-dev              # test/bench only: an independent ECCSI/SAKKE peer
+  gnuplot-nox                 # bench/plot.sh: the bar chart of docs/performance.md
   clang libclang-rt-14-dev    # libFuzzer + sanitizers
   valgrind                    # constant-time (ctgrind) check
   xxd                         # hex helpers in shell tests

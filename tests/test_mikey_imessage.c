@@ -121,6 +121,49 @@ int main(void)
     TU_CHECK_ERR(open_as(&o, &bob, msg, n, T0, NULL), MCSEC_OK);
     mcsec_mikey_opened_wipe(&o);
 
+    /* a prepared RSK (mcsec_sakke_rsk_key) opens the same message to the same key, without
+     * the RSK octets; a prepared key of another UID falls back to the octets if given and is
+     * refused (MCSEC_ERR_NOT_FOUND) if not */
+    {
+        static mcsec_sakke_kms_params kp;
+        static mcsec_sakke_rsk_key bob_key, alice_key;
+        uint8_t uid_b[32], uid_a[32];
+        uint64_t period;
+        TU_CHECK_ERR(mcsec_uid_period_no(&period, T0, kms.period_len, kms.period_offset), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_uid_compute(uid_b, bob.uri, strlen(bob.uri), kms.uri, strlen(kms.uri),
+                                       kms.period_len, kms.period_offset, period), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_uid_compute(uid_a, alice.uri, strlen(alice.uri), kms.uri, strlen(kms.uri),
+                                       kms.period_len, kms.period_offset, period), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_kms_params_init(&kp, kms.zt), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&bob_key, &kp, uid_b, 32, bob.rsk), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&alice_key, &kp, uid_a, 32, alice.rsk), MCSEC_OK);
+        size_t idl = 0;
+        const uint8_t *idp = mcsec_sakke_rsk_key_id(&bob_key, &idl);
+        TU_CHECK(idp != NULL && idl == 32 && memcmp(idp, uid_b, 32) == 0);
+        TU_CHECK(mcsec_sakke_rsk_key_id(NULL, &idl) == NULL && idl == 0);
+        mcsec_mikey_open_params op = { .own_uri = bob.uri, .own_kms = &kms, .rsk_key = &bob_key,
+                                       .now_ntp = T0, .window = 300 };
+        TU_CHECK_ERR(mcsec_mikey_open(&o, msg, n, &op), MCSEC_OK);
+        TU_CHECK(o.key_len == 16 && memcmp(o.key, key, 16) == 0 && o.key_id == 0x10000042);
+        mcsec_mikey_opened_wipe(&o);
+        op.rsk_key = &alice_key;
+        TU_CHECK_ERR(mcsec_mikey_open(&o, msg, n, &op), MCSEC_ERR_NOT_FOUND);
+        TU_CHECK(o.key_len == 0);
+        op.rsk = bob.rsk;
+        TU_CHECK_ERR(mcsec_mikey_open(&o, msg, n, &op), MCSEC_OK);
+        TU_CHECK(o.key_len == 16 && memcmp(o.key, key, 16) == 0);
+        mcsec_mikey_opened_wipe(&o);
+        /* neither the octets nor a prepared key */
+        op.rsk = NULL;
+        op.rsk_key = NULL;
+        TU_CHECK_ERR(mcsec_mikey_open(&o, msg, n, &op), MCSEC_ERR_ARG);
+        mcsec_sakke_rsk_key_wipe(&bob_key);
+        mcsec_sakke_rsk_key_wipe(&alice_key);
+        op.rsk_key = &bob_key; /* wiped: no longer a prepared key */
+        TU_CHECK_ERR(mcsec_mikey_open(&o, msg, n, &op), MCSEC_ERR_NOT_FOUND);
+        mcsec_sakke_kms_params_wipe(&kp);
+    }
+
     /* creation refuses a key that is not the initiator's, or a K-ID with the wrong purpose tag */
     mcsec_mikey_create_params p = { .type = MCSEC_KEY_PURPOSE_PCK, .key = key, .key_id = 0x10000001,
                                     .initiator = alice.uri, .responder = bob.uri, .kms_i = &kms, .kms_r = &kms,

@@ -161,6 +161,12 @@ MCSEC_API MCSEC_WARN_UNUSED mcsec_err mcsec_sakke_rsk_key_init(mcsec_sakke_rsk_k
                                                                const uint8_t rsk[MCSEC_SAKKE_RSK_BYTES]);
 MCSEC_API void mcsec_sakke_rsk_key_wipe(mcsec_sakke_rsk_key *key);
 
+/* The identifier a prepared key was built for (public): returns a pointer
+ * into the object and sets *id_len, or NULL (and *id_len = 0) if key is NULL
+ * or not initialised. Lets a caller check that a cached key belongs to the
+ * UID (key period) a message is addressed to. */
+MCSEC_API const uint8_t *mcsec_sakke_rsk_key_id(const mcsec_sakke_rsk_key *key, size_t *id_len);
+
 /* mcsec_sakke_decapsulate() with a prepared key; same contract.
  * Errors: MCSEC_ERR_DECAP, MCSEC_ERR_POINT (R malformed), MCSEC_ERR_ARG
  * (NULL or uninitialised key). */

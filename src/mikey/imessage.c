@@ -342,7 +342,14 @@ static mcsec_err open_checked(mcsec_mikey_opened *o, const uint8_t *msg, size_t 
             return err;
     }
     /* RFC 6508 §6.2.2 via RFC 6509 §3: decapsulate with our RSK and UID */
-    err = mcsec_sakke_decapsulate(ssv, p->own_kms->zt, own_uid, 32, p->rsk, m.sakke_data);
+    size_t key_id_len = 0;
+    const uint8_t *key_id = mcsec_sakke_rsk_key_id(p->rsk_key, &key_id_len);
+    if (key_id != NULL && key_id_len == 32 && memcmp(key_id, own_uid, 32) == 0)
+        err = mcsec_sakke_decapsulate_key(ssv, p->rsk_key, m.sakke_data);
+    else if (p->rsk != NULL)
+        err = mcsec_sakke_decapsulate(ssv, p->own_kms->zt, own_uid, 32, p->rsk, m.sakke_data);
+    else
+        err = MCSEC_ERR_NOT_FOUND; /* the prepared key is for another UID (key period) */
     if (err)
         return err;
 
@@ -398,7 +405,7 @@ mcsec_err mcsec_mikey_open(mcsec_mikey_opened *out, const uint8_t *msg, size_t l
     if (!out)
         return MCSEC_ERR_ARG;
     memset(out, 0, sizeof *out);
-    if (!msg || !p || !uri_ok(p->own_uri) || !kms_ok(p->own_kms) || !p->rsk || (p->n_kms && !p->kms))
+    if (!msg || !p || !uri_ok(p->own_uri) || !kms_ok(p->own_kms) || (!p->rsk && !p->rsk_key) || (p->n_kms && !p->kms))
         return MCSEC_ERR_ARG;
     uint8_t ssv[16];
     mcsec_err err = open_checked(out, msg, len, p, ssv);

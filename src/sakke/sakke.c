@@ -475,6 +475,14 @@ void mcsec_sakke_rsk_key_wipe(mcsec_sakke_rsk_key *key)
         mcsec_wipe(key, sizeof *key);
 }
 
+const uint8_t *mcsec_sakke_rsk_key_id(const mcsec_sakke_rsk_key *key, size_t *id_len)
+{
+    const sakke_rsk_int *k = key_get(key);
+    if (id_len != NULL)
+        *id_len = k != NULL ? (size_t)k->id_len : 0;
+    return k != NULL ? k->id : NULL;
+}
+
 mcsec_err mcsec_sakke_decapsulate_key(uint8_t ssv[MCSEC_SAKKE_SSV_BYTES], const mcsec_sakke_rsk_key *key,
                                       const uint8_t sed[MCSEC_SAKKE_SED_BYTES])
 {
