@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "internal/file.h"
 #include "mcsec/gms.h"
 
 #define STATE_FORMAT "mcsec-gms-1"
@@ -329,30 +330,7 @@ mcsec_err mcsec_gms_save(const mcsec_gms_group *g, const char *path)
     mcsec_err err = mcsec_gms_to_json(&text, &len, g);
     if (err != MCSEC_OK)
         return err;
-    /* a temporary file next to the target, 0600, fsync, rename over it */
-    char tmp[4096 + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        err = MCSEC_ERR_IO;
-    if (err == MCSEC_OK) {
-        size_t off = 0;
-        while (err == MCSEC_OK && off < len) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w <= 0)
-                err = MCSEC_ERR_IO;
-            else
-                off += (size_t)w;
-        }
-        if (err == MCSEC_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
-            err = MCSEC_ERR_IO;
-        if (close(fd) != 0)
-            err = MCSEC_ERR_IO;
-        if (err == MCSEC_OK && rename(tmp, path) != 0)
-            err = MCSEC_ERR_IO;
-        if (err != MCSEC_OK)
-            unlink(tmp);
-    }
+    err = file_replace_0600(path, (const uint8_t *)text, len);
     mcsec_gms_free_text(text, len);
     return err;
 }

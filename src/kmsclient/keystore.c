@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "internal/file.h"
 #include "kms/seal.h"
 #include "kmsxml/kmsxml_internal.h"
 #include "kmsclient/keystore_internal.h"
@@ -488,31 +489,8 @@ mcsec_err mcsec_keystore_save(const mcsec_keystore *ks, const char *path, const 
         mcsec_wipe(key, sizeof key);
         out = sealed;
     }
-    /* write a temporary file next to the target, fsync, rename over it */
-    char tmp[4096 + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-    int fd = err == MCSEC_OK ? mkstemp(tmp) : -1;
-    if (err == MCSEC_OK && fd < 0)
-        err = MCSEC_ERR_IO;
-    if (err == MCSEC_OK) {
-        size_t off = 0;
-        while (off < olen) {
-            ssize_t w = write(fd, out + off, olen - off);
-            if (w <= 0) {
-                err = MCSEC_ERR_IO;
-                break;
-            }
-            off += (size_t)w;
-        }
-        if (err == MCSEC_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
-            err = MCSEC_ERR_IO;
-        if (close(fd) != 0)
-            err = MCSEC_ERR_IO;
-        if (err == MCSEC_OK && rename(tmp, path) != 0)
-            err = MCSEC_ERR_IO;
-        if (err != MCSEC_OK)
-            unlink(tmp);
-    }
+    if (err == MCSEC_OK)
+        err = file_replace_0600(path, out, olen);
     mcsec_wipe(text, tlen);
     free(text);
     if (sealed != NULL) {

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "internal/file.h"
 #include "kms/seal.h"
 #include "kmsclient/keystore_internal.h"
 #include "mcsec/kmsclient.h"
@@ -171,31 +172,8 @@ mcsec_err mcsec_keystore_export(const char *path, const mcsec_keystore *ks, cons
         mcsec_wipe(text, plen);
         free(text);
     }
-    /* 0600, temporary file, fsync, rename */
-    if (err == MCSEC_OK) {
-        char tmp[4096 + 16];
-        snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path);
-        int fd = mkstemp(tmp);
-        if (fd < 0)
-            err = MCSEC_ERR_IO;
-        for (size_t off = 0; err == MCSEC_OK && off < olen;) {
-            ssize_t w = write(fd, out + off, olen - off);
-            if (w <= 0)
-                err = MCSEC_ERR_IO;
-            else
-                off += (size_t)w;
-        }
-        if (fd >= 0) {
-            if (err == MCSEC_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
-                err = MCSEC_ERR_IO;
-            if (close(fd) != 0)
-                err = MCSEC_ERR_IO;
-            if (err == MCSEC_OK && rename(tmp, path) != 0)
-                err = MCSEC_ERR_IO;
-            if (err != MCSEC_OK)
-                unlink(tmp);
-        }
-    }
+    if (err == MCSEC_OK)
+        err = file_replace_0600(path, out, olen);
     free(out); /* ciphertext only */
     return err;
 }
