@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "mcsec/kmsclient.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -330,4 +331,57 @@ void cli_json_raw(const char *key, const char *raw)
 void cli_json_end(void)
 {
     fputs("}\n", stdout);
+}
+
+mcsec_keystore *cli_load_store(cli_args *a, int *rc, int required)
+{
+    const char *path = cli_opt(a, "store"), *pf = cli_opt(a, "passphrase-file");
+    if (path == NULL) {
+        if (required) {
+            cli_error(a, "missing --store");
+            *rc = CLI_USAGE;
+        }
+        return NULL;
+    }
+    char pass[1024] = "";
+    const char *pp = getenv("MCSEC_KEYSTORE_PASSPHRASE");
+    if (pf != NULL) {
+        uint8_t *b;
+        size_t n;
+        if (cli_read_file(a, pf, &b, &n)) {
+            *rc = CLI_USAGE;
+            return NULL;
+        }
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+            n--;
+        if (n >= sizeof pass)
+            n = sizeof pass - 1;
+        memcpy(pass, b, n);
+        pass[n] = 0;
+        cli_free_secret(b, n);
+        pp = pass;
+    }
+    mcsec_keystore *ks = calloc(1, sizeof *ks);
+    mcsec_err err = ks ? mcsec_keystore_load(ks, path, pp && pp[0] ? pp : NULL, 0) : MCSEC_ERR_NOMEM;
+    mcsec_wipe(pass, sizeof pass);
+    if (err == MCSEC_OK && !ks->has_cert)
+        err = MCSEC_ERR_MISSING;
+    if (err != MCSEC_OK) {
+        cli_error(a, "cannot use the store %s: %s", path, mcsec_strerror(err));
+        *rc = err == MCSEC_ERR_VERIFY || err == MCSEC_ERR_DENIED ? CLI_REJECT : CLI_USAGE;
+        if (ks != NULL) {
+            mcsec_keystore_wipe(ks);
+            free(ks);
+        }
+        return NULL;
+    }
+    return ks;
+}
+
+void cli_free_store(mcsec_keystore *ks)
+{
+    if (ks != NULL) {
+        mcsec_keystore_wipe(ks);
+        free(ks);
+    }
 }

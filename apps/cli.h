@@ -85,6 +85,13 @@ typedef struct cli_verb {
 int cli_dispatch(const char *area, const char *help, const cli_verb *verbs, size_t nverbs,
                  int argc, char **argv);
 
+/* The key store of --store P (a heap copy; passphrase from --passphrase-file
+ * or MCSEC_KEYSTORE_PASSPHRASE), which must hold a KMS certificate. NULL when
+ * --store is absent (an error, with *rc set, if required) or after a
+ * reported error (*rc set: 1 for a wrong passphrase, 2 otherwise). */
+struct mcsec_keystore *cli_load_store(cli_args *a, int *rc, int required);
+void cli_free_store(struct mcsec_keystore *ks);
+
 /* Area entry points. */
 int cmd_eccsi(int argc, char **argv);
 int cmd_uid(int argc, char **argv);

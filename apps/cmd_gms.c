@@ -83,58 +83,6 @@ static void print_group(const mcsec_gms_group *g)
     cli_json_end();
 }
 
-/* The key store (heap, wiped by the caller) with its passphrase. */
-static mcsec_keystore *load_store(cli_args *a, int *rc)
-{
-    const char *path = cli_opt(a, "store"), *pf = cli_opt(a, "passphrase-file");
-    char *pp = NULL;
-    if (path == NULL) {
-        cli_error(a, "missing --store");
-        *rc = CLI_USAGE;
-        return NULL;
-    }
-    if (pf != NULL) {
-        uint8_t *b;
-        size_t n;
-        if (cli_read_file(a, pf, &b, &n)) {
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
-            n--;
-        pp = calloc(1, n + 1);
-        if (pp)
-            memcpy(pp, b, n);
-        cli_free_secret(b, n);
-    } else if (getenv("MCSEC_KEYSTORE_PASSPHRASE") != NULL) {
-        pp = strdup(getenv("MCSEC_KEYSTORE_PASSPHRASE"));
-    }
-    mcsec_keystore *ks = calloc(1, sizeof *ks);
-    mcsec_err err = ks ? mcsec_keystore_load(ks, path, pp && pp[0] ? pp : NULL, 0) : MCSEC_ERR_NOMEM;
-    if (pp)
-        cli_free_secret((uint8_t *)pp, strlen(pp));
-    if (err == MCSEC_OK && !ks->has_cert)
-        err = MCSEC_ERR_NOT_FOUND;
-    if (err != MCSEC_OK) {
-        cli_error(a, "cannot use the store %s: %s", path, mcsec_strerror(err));
-        if (ks) {
-            mcsec_keystore_wipe(ks);
-            free(ks);
-        }
-        *rc = err == MCSEC_ERR_VERIFY || err == MCSEC_ERR_DENIED ? CLI_REJECT : CLI_USAGE;
-        return NULL;
-    }
-    return ks;
-}
-
-static void free_store(mcsec_keystore *ks)
-{
-    if (ks != NULL) {
-        mcsec_keystore_wipe(ks);
-        free(ks);
-    }
-}
-
 static int get_u40(cli_args *a, const char *name, uint64_t *out)
 {
     const char *v = cli_opt(a, name);
@@ -160,7 +108,7 @@ static int do_create(cli_args *a)
         cli_error(a, "missing --%s", group ? "state" : "group");
         return CLI_USAGE;
     }
-    mcsec_keystore *ks = load_store(a, &rc);
+    mcsec_keystore *ks = cli_load_store(a, &rc, 1);
     if (!rc)
         rc = get_u40(a, "activation", &act);
     if (!rc)
@@ -196,7 +144,7 @@ static int do_create(cli_args *a)
         mcsec_gms_wipe(g);
         free(g);
     }
-    free_store(ks);
+    cli_free_store(ks);
     return rc;
 }
 
@@ -269,7 +217,7 @@ static int do_distribute(cli_args *a)
     if (g == NULL)
         return cli_report(a, MCSEC_ERR_NOMEM, 0);
     rc = load_state(a, g);
-    mcsec_keystore *ks = rc ? NULL : load_store(a, &rc);
+    mcsec_keystore *ks = rc ? NULL : cli_load_store(a, &rc, 1);
     if (!rc && tv != NULL) {
         char *end = NULL;
         t = strtoull(tv, &end, 10);
@@ -327,7 +275,7 @@ static int do_distribute(cli_args *a)
         rc = cli_report(a, MCSEC_ERR_NOT_FOUND, 1);
     mcsec_gms_wipe(g);
     free(g);
-    free_store(ks);
+    cli_free_store(ks);
     return rc;
 }
 

@@ -258,56 +258,6 @@ static int get_kms(cli_args *a, mcsec_mikey_kms *kms)
     return rc;
 }
 
-/* Loads --store (with its passphrase) into a heap store; NULL after an
- * error (reported) or when --store is absent (*rc stays 0). */
-static mcsec_keystore *load_store(cli_args *a, int *rc)
-{
-    const char *path = cli_opt(a, "store"), *pf = cli_opt(a, "passphrase-file");
-    if (path == NULL)
-        return NULL;
-    char pass[1024] = "";
-    const char *pp = getenv("MCSEC_KEYSTORE_PASSPHRASE");
-    if (pf != NULL) {
-        uint8_t *b;
-        size_t n;
-        if (cli_read_file(a, pf, &b, &n)) {
-            *rc = CLI_USAGE;
-            return NULL;
-        }
-        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
-            n--;
-        if (n >= sizeof pass)
-            n = sizeof pass - 1;
-        memcpy(pass, b, n);
-        pass[n] = 0;
-        cli_free_secret(b, n);
-        pp = pass;
-    }
-    mcsec_keystore *ks = calloc(1, sizeof *ks);
-    mcsec_err err = ks ? mcsec_keystore_load(ks, path, pp && pp[0] ? pp : NULL, 0) : MCSEC_ERR_NOMEM;
-    mcsec_wipe(pass, sizeof pass);
-    if (err == MCSEC_OK && !ks->has_cert)
-        err = MCSEC_ERR_MISSING;
-    if (err != MCSEC_OK) {
-        cli_error(a, "cannot use the store %s: %s", path, mcsec_strerror(err));
-        *rc = err == MCSEC_ERR_VERIFY ? CLI_REJECT : CLI_USAGE;
-        if (ks != NULL) {
-            mcsec_keystore_wipe(ks);
-            free(ks);
-        }
-        return NULL;
-    }
-    return ks;
-}
-
-static void free_store(mcsec_keystore *ks)
-{
-    if (ks != NULL) {
-        mcsec_keystore_wipe(ks);
-        free(ks);
-    }
-}
-
 /* The KMS parameters of a store's certificate. */
 static void kms_of_store(mcsec_mikey_kms *kms, const mcsec_keystore *ks)
 {
@@ -360,7 +310,7 @@ static int do_create(cli_args *a)
         rc = cli_hex_fixed(a, "key", key, 16, 0);
     if (!rc)
         rc = cli_hex_fixed(a, "key-id", kid, 4, 0);
-    mcsec_keystore *ks = rc ? NULL : load_store(a, &rc);
+    mcsec_keystore *ks = rc ? NULL : cli_load_store(a, &rc, 0);
     if (!rc)
         rc = get_u64(a, "time", &t, 0, (uint64_t)time(NULL));
     if (!rc && ks != NULL) {
@@ -416,7 +366,7 @@ static int do_create(cli_args *a)
     }
     mcsec_wipe(key, sizeof key);
     mcsec_wipe(ssk, sizeof ssk);
-    free_store(ks);
+    cli_free_store(ks);
     return rc;
 }
 
@@ -431,7 +381,7 @@ static int do_open(cli_args *a)
     int rc = uri ? CLI_OK : CLI_USAGE;
     if (!uri)
         cli_error(a, "missing --uri");
-    mcsec_keystore *ks = rc ? NULL : load_store(a, &rc);
+    mcsec_keystore *ks = rc ? NULL : cli_load_store(a, &rc, 0);
     if (!rc && ks == NULL) {
         rc = get_kms(a, &kms);
         if (!rc)
@@ -500,7 +450,7 @@ static int do_open(cli_args *a)
         mcsec_mikey_opened_wipe(&o);
     }
     mcsec_wipe(rsk, sizeof rsk);
-    free_store(ks);
+    cli_free_store(ks);
     return rc;
 }
 
