@@ -91,6 +91,8 @@ int cmd_mikey(int argc, char **argv);
 int cmd_srtp(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
 int cmd_keystore(int argc, char **argv);
+int cmd_smime(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
 
 
 #endif

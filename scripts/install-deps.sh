@@ -16,6 +16,7 @@ pkgs=(
   libsqlite3-dev sqlite3      # KMS store
   libmicrohttpd-dev           # mcsec-kmsd (HTTPS)
   libcurl4-openssl-dev curl   # KMS client
+  libosip2-dev                # S/MIME in SIP: SIP message and Content-Type parsing
 )
 
 missing=()
