@@ -28,7 +28,8 @@ typedef struct mcsec_cert_params {
  * positive serial; basicConstraints CA:FALSE; keyUsage digitalSignature,
  * keyCertSign (so that it can be its own trust anchor) and keyEncipherment for
  * RSA / keyAgreement for EC; extendedKeyUsage emailProtection (S/MIME);
- * subject key identifier). Writes the PKCS#8 private key and the certificate
+ * subject and authority key identifiers, so that a certificate with the same
+ * name is never taken for its issuer). Writes the PKCS#8 private key and the certificate
  * as PEM. (key_pem, *key_len) and (cert_pem, *cert_len): capacity in, length
  * out, a NUL written after each when it fits. The key is wiped from memory on
  * every path. Errors: MCSEC_ERR_ARG (NULL, bad CN, URI or days),

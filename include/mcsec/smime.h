@@ -43,10 +43,12 @@ extern "C" {
 #define MCSEC_SMIME_MAX_KEK_ID 64
 
 /* Content-encryption algorithm. DEFAULT is AES-128-CBC (RFC 3853's mandatory
- * algorithm) in EnvelopedData when the message is also signed, and AES-128-GCM
- * in AuthEnvelopedData (RFC 5083/5084, smime-type=authEnveloped-data) when it is
- * only encrypted, so that every protected body has integrity. An explicit CBC
- * choice without a signature is allowed but gives no integrity (docs/smime.md). */
+ * algorithm) in EnvelopedData when a signature is the outer layer (encrypt,
+ * then sign), and AES-128-GCM in AuthEnvelopedData (RFC 5083/5084,
+ * smime-type=authEnveloped-data) when the encryption is outermost (encrypt
+ * only, or sign first), so that every octet of every protected body is
+ * covered by a signature or a GCM tag. An explicit CBC choice for an outermost
+ * encryption is allowed but does not detect changes (docs/smime.md). */
 typedef enum mcsec_smime_cipher {
     MCSEC_SMIME_CIPHER_DEFAULT = 0,
     MCSEC_SMIME_AES128_CBC = 1,

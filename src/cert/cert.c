@@ -71,7 +71,8 @@ static int build(X509 *x, EVP_PKEY *pk, const mcsec_cert_params *p)
     if (!add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
         !add_ext(x, &ctx, NID_key_usage, ku) ||
         !add_ext(x, &ctx, NID_ext_key_usage, "emailProtection") ||
-        !add_ext(x, &ctx, NID_subject_key_identifier, "hash"))
+        !add_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
+        !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"))
         return 0;
     if (p->uri) {
         /* GENERAL_NAME built directly so that commas in the URI are not read

@@ -349,7 +349,7 @@ mcsec_err smime_unbase64(dbuf *out, const uint8_t *in, size_t n)
     int got = 0, pad = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = in[i];
-        if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
+        if (c == '\r' || c == '\n') /* line breaks only (RFC 2045 §6.8) */
             continue;
         if (c == '=') {
             if (got < 2)
@@ -367,6 +367,9 @@ mcsec_err smime_unbase64(dbuf *out, const uint8_t *in, size_t n)
             got++;
         }
         if (got == 4) {
+            /* canonical: the bits under the padding are zero (RFC 4648 §3.5) */
+            if ((pad == 1 && (acc & 0xff)) || (pad == 2 && (acc & 0xffff)))
+                return MCSEC_ERR_MALFORMED;
             uint8_t t[3] = { (uint8_t)(acc >> 16), (uint8_t)(acc >> 8), (uint8_t)acc };
             db_put(out, t, (size_t)(3 - pad));
             acc = 0;

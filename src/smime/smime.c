@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -74,8 +75,9 @@ static mcsec_err cms_to_der(dbuf *out, CMS_ContentInfo *cms)
 }
 
 /* SignedData over content (eContentType id-data), SHA-256, signed attributes
- * content-type, message-digest, signing-time (RFC 5652 §5.3, §11), the
- * signer's certificate in `certificates`. */
+ * content-type, message-digest, signing-time (RFC 5652 §5.3, §11) and ESS
+ * signing-certificate-v2 (RFC 5035 §3: the SHA-256 of the signer's certificate,
+ * so that the certificate carried in `certificates` is itself signed). */
 static mcsec_err cms_sign(dbuf *out, const dbuf *content, X509 *cert, EVP_PKEY *key)
 {
     mcsec_err err = MCSEC_ERR_CRYPTO;
@@ -83,7 +85,7 @@ static mcsec_err cms_sign(dbuf *out, const dbuf *content, X509 *cert, EVP_PKEY *
     CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL);
     if (!in || !cms)
         goto out;
-    if (!CMS_add1_signer(cms, cert, key, EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP))
+    if (!CMS_add1_signer(cms, cert, key, EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES))
         goto out;
     if (!CMS_final(cms, in, NULL, CMS_BINARY))
         goto out;
@@ -94,10 +96,14 @@ out:
     return err;
 }
 
-static const EVP_CIPHER *pick_cipher(mcsec_smime_cipher c, int signed_too)
+/* The default is CBC only under an outer signature, which covers every octet
+ * of the EnvelopedData; an outermost encryption layer gets GCM so that its
+ * octets (and, with --sign-first, the MIME header of the signed entity inside)
+ * cannot be changed unnoticed. */
+static const EVP_CIPHER *pick_cipher(mcsec_smime_cipher c, int sig_outside)
 {
     switch (c) {
-    case MCSEC_SMIME_CIPHER_DEFAULT: return signed_too ? EVP_aes_128_cbc() : EVP_aes_128_gcm();
+    case MCSEC_SMIME_CIPHER_DEFAULT: return sig_outside ? EVP_aes_128_cbc() : EVP_aes_128_gcm();
     case MCSEC_SMIME_AES128_CBC: return EVP_aes_128_cbc();
     case MCSEC_SMIME_AES256_CBC: return EVP_aes_256_cbc();
     case MCSEC_SMIME_AES128_GCM: return EVP_aes_128_gcm();
@@ -288,7 +294,7 @@ mcsec_err mcsec_smime_protect(uint8_t *out, size_t *out_len, const uint8_t *sip,
         if (!key_ok(X509_get0_pubkey(rcert)))
             goto out;
     }
-    const EVP_CIPHER *cipher = pick_cipher(o->cipher, sign);
+    const EVP_CIPHER *cipher = pick_cipher(o->cipher, sign && !o->sign_first);
 
     /* The protected MIME entity: the body's own Content-* fields, then the body
      * (RFC 3261 §23.3, RFC 8551 §3.1). Always CRLF: it is a MIME entity. */
@@ -433,6 +439,75 @@ static mcsec_err bio_take(dbuf *out, BIO *b)
     return out->failed ? MCSEC_ERR_NOMEM : MCSEC_OK;
 }
 
+/* The signature algorithm must be the one of the signer's key with the
+ * SignerInfo's digest (RFC 5754 §3; OpenSSL would ignore the OID), and an ESS
+ * signing-certificate(-v2) attribute, when present, must name the signer's
+ * certificate (RFC 5035 §5.4). */
+static mcsec_err check_signer(CMS_SignerInfo *si)
+{
+    EVP_PKEY *pk = NULL;
+    X509 *signer = NULL;
+    X509_ALGOR *dig = NULL, *sig = NULL;
+    CMS_SignerInfo_get0_algs(si, &pk, &signer, &dig, &sig);
+    if (!pk || !signer || !dig || !sig)
+        return MCSEC_ERR_VERIFY;
+    int snid = OBJ_obj2nid(sig->algorithm), dnid = OBJ_obj2nid(dig->algorithm), mdn = 0, pkn = 0;
+    int rsa = EVP_PKEY_is_a(pk, "RSA"), ec = EVP_PKEY_is_a(pk, "EC");
+    int ok = snid == NID_rsaEncryption
+                 ? rsa
+                 : OBJ_find_sigid_algs(snid, &mdn, &pkn) && mdn == dnid &&
+                       ((pkn == NID_rsaEncryption && rsa) || (pkn == NID_X9_62_id_ecPublicKey && ec));
+    if (!ok)
+        return MCSEC_ERR_VERIFY;
+    /* the sid names the certificate octet for octet (OpenSSL matches names
+     * after case folding, which would let a changed sid through) */
+    ASN1_OCTET_STRING *keyid = NULL;
+    X509_NAME *iss = NULL;
+    ASN1_INTEGER *sno = NULL;
+    if (!CMS_SignerInfo_get0_signer_id(si, &keyid, &iss, &sno))
+        return MCSEC_ERR_VERIFY;
+    if (iss) {
+        unsigned char *a = NULL, *b = NULL;
+        int al = i2d_X509_NAME(iss, &a), bl = i2d_X509_NAME(X509_get_issuer_name(signer), &b);
+        ok = al > 0 && al == bl && memcmp(a, b, (size_t)al) == 0 && sno &&
+             ASN1_INTEGER_cmp(sno, X509_get0_serialNumber(signer)) == 0;
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+    } else {
+        const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(signer);
+        ok = keyid && ski && ASN1_OCTET_STRING_cmp(keyid, ski) == 0;
+    }
+    if (!ok)
+        return MCSEC_ERR_VERIFY;
+    ESS_SIGNING_CERT *ss = NULL;
+    ESS_SIGNING_CERT_V2 *ss2 = NULL;
+    static const int nids[2] = { NID_id_smime_aa_signingCertificate, NID_id_smime_aa_signingCertificateV2 };
+    for (int k = 0; k < 2 && ok; k++) {
+        int at = CMS_signed_get_attr_by_NID(si, nids[k], -1);
+        if (at < 0)
+            continue;
+        ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, at), 0);
+        if (!t || t->type != V_ASN1_SEQUENCE || CMS_signed_get_attr_by_NID(si, nids[k], at) >= 0) {
+            ok = 0;
+            break;
+        }
+        const unsigned char *q = t->value.sequence->data;
+        long ql = t->value.sequence->length;
+        if (k == 0)
+            ok = (ss = d2i_ESS_SIGNING_CERT(NULL, &q, ql)) != NULL;
+        else
+            ok = (ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, ql)) != NULL;
+    }
+    if (ok && (ss || ss2)) {
+        STACK_OF(X509) *chain = sk_X509_new_null();
+        ok = chain && sk_X509_push(chain, signer) && OSSL_ESS_check_signing_certs(ss, ss2, chain, 1) > 0;
+        sk_X509_free(chain);
+    }
+    ESS_SIGNING_CERT_free(ss);
+    ESS_SIGNING_CERT_V2_free(ss2);
+    return ok ? MCSEC_OK : MCSEC_ERR_VERIFY;
+}
+
 static mcsec_err open_signed(uctx *u, CMS_ContentInfo *cms, BIO *out)
 {
     ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
@@ -442,6 +517,12 @@ static mcsec_err open_signed(uctx *u, CMS_ContentInfo *cms, BIO *out)
      * the certificate in the SignedData (or from the trust list) ... */
     if (CMS_verify(cms, u->trust, NULL, NULL, out, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1)
         return MCSEC_ERR_VERIFY;
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    for (int i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+        mcsec_err e = check_signer(sk_CMS_SignerInfo_value(sis, i));
+        if (e)
+            return e;
+    }
     u->info.flags |= MCSEC_SMIME_SIGNED;
     if (!u->store)
         return MCSEC_OK;
@@ -522,6 +603,17 @@ static mcsec_err open_layer(uctx *u, dbuf *content, const uint8_t *der, size_t n
         err = MCSEC_ERR_TRAILING;
         goto done;
     }
+    /* DER in, the same DER out: OpenSSL's decoder tolerates some non-DER
+     * forms (e.g. a primitive SET tag) and signs the re-encoding, so a changed
+     * octet could pass unseen. BER with indefinite lengths is not compared. */
+    if (der[1] != 0x80) {
+        unsigned char *re = NULL;
+        int rl = i2d_CMS_ContentInfo(cms, &re);
+        int same = rl > 0 && (size_t)rl == n && memcmp(re, der, n) == 0;
+        OPENSSL_free(re);
+        if (!same)
+            goto done;
+    }
     int nid = OBJ_obj2nid(CMS_get0_type(cms));
     err = MCSEC_ERR_UNSUPPORTED;
     if (!smime_type_of(nid))
@@ -532,6 +624,9 @@ static mcsec_err open_layer(uctx *u, dbuf *content, const uint8_t *der, size_t n
     err = MCSEC_ERR_UNSUPPORTED;
     if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data)
         goto done; /* every layer carries a MIME entity as id-data (RFC 8551 §3.1) */
+    if ((err = smime_der_check(der, n, nid == NID_pkcs7_signed ? 0
+                                       : nid == NID_pkcs7_enveloped ? 1 : 2)) != MCSEC_OK)
+        goto done;
     err = MCSEC_ERR_NOMEM;
     if (!(out = BIO_new(BIO_s_secmem())))
         goto done;

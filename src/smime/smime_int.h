@@ -72,9 +72,14 @@ void db_free(dbuf *b);
 
 /* base64 (RFC 4648 §4) of in, as lines of 76 characters each ended by eol. */
 void db_base64(dbuf *b, const uint8_t *in, size_t n, const char *eol);
-/* Strict decoding: CR, LF, SP and HT are skipped, padding only at the end,
- * no other character. MCSEC_OK or MCSEC_ERR_MALFORMED / MCSEC_ERR_NOMEM. */
+/* Strict decoding: CR and LF are skipped, padding only at the end with zero
+ * bits under it, no other character. MCSEC_OK or MCSEC_ERR_MALFORMED / MCSEC_ERR_NOMEM. */
 mcsec_err smime_unbase64(dbuf *out, const uint8_t *in, size_t n);
+
+/* Checks what OpenSSL leaves unchecked in a DER ContentInfo that it has
+ * already parsed: kind 0 SignedData, 1 EnvelopedData, 2 AuthEnvelopedData.
+ * MCSEC_OK, MCSEC_ERR_MALFORMED or MCSEC_ERR_UNSUPPORTED. */
+mcsec_err smime_der_check(const uint8_t *der, size_t n, int kind);
 
 /* Case-insensitive comparison of n octets of a with the NUL-terminated b. */
 int smime_ieq(const uint8_t *a, size_t n, const char *b);
