@@ -81,6 +81,24 @@ static size_t line_len(const hdr_block *hb, size_t pos)
     return (size_t)-1;
 }
 
+/* RFC 3261 §7.1 / §7.2 start lines: "Method SP Request-URI SP SIP/2.0" or
+ * "SIP/2.0 SP 3DIGIT SP Reason-Phrase". Checked here first so that libosip2,
+ * which prints its own parse errors to stderr, rarely sees a bad one. */
+static int start_line_ok(const uint8_t *p, size_t n)
+{
+    static const char ver[] = "SIP/2.0";
+    if (n >= 12 && memcmp(p, ver, 7) == 0 && p[7] == ' ')
+        return p[8] >= '1' && p[8] <= '6' && p[9] >= '0' && p[9] <= '9' && p[10] >= '0' &&
+               p[10] <= '9' && p[11] == ' ';
+    size_t i = 0;
+    while (i < n && is_token(p[i]))
+        i++;
+    if (i == 0 || i == n || p[i] != ' ')
+        return 0;
+    const uint8_t *sp = memchr(p + i + 1, ' ', n - i - 1);
+    return sp && sp > p + i + 1 && (size_t)(p + n - sp) == 8 && memcmp(sp + 1, ver, 7) == 0;
+}
+
 mcsec_err smime_scan_headers(hdr_block *hb, const uint8_t *buf, size_t len, int has_start_line)
 {
     memset(hb, 0, sizeof *hb);
@@ -97,7 +115,7 @@ mcsec_err smime_scan_headers(hdr_block *hb, const uint8_t *buf, size_t len, int 
     size_t pos = 0;
     if (has_start_line) {
         size_t l = line_len(hb, 0);
-        if (l == (size_t)-1 || l == (size_t)-2 || l == 0)
+        if (l == (size_t)-1 || l == (size_t)-2 || !start_line_ok(buf, l))
             goto out;
         pos = hb->start_len = l + hb->eol_len;
     }
