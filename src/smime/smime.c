@@ -27,11 +27,15 @@ static const char DISPOSITION[] = "Content-Disposition: attachment; handling=req
 
 /* ---- keys and certificates ---------------------------------------------- */
 
+/* A read-only BIO over a PEM buffer, or NULL. */
+static BIO *pem_bio(const char *pem, size_t len)
+{
+    return pem && len > 0 && len <= INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+}
+
 static X509 *load_cert(const char *pem, size_t len)
 {
-    if (!pem || len == 0 || len > INT32_MAX)
-        return NULL;
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    BIO *b = pem_bio(pem, len);
     X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
     return x;
@@ -39,9 +43,7 @@ static X509 *load_cert(const char *pem, size_t len)
 
 static EVP_PKEY *load_key(const char *pem, size_t len)
 {
-    if (!pem || len == 0 || len > INT32_MAX)
-        return NULL;
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    BIO *b = pem_bio(pem, len);
     EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
     return k;
