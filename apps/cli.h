@@ -105,6 +105,8 @@ int cmd_gms(int argc, char **argv);
 /* keystore export / import (cmd_offnet.c), verbs of the keystore area (cmd_kms.c) */
 int keystore_export(cli_args *a);
 int keystore_import(cli_args *a);
+int cmd_smime(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
 
 
 #endif

@@ -15,6 +15,8 @@ static const cli_command areas[] = {
     { "kms", "KMS client and store administration: fetch, certcache, cek-create, cek-fetch, revoke, stats", cmd_kms },
     { "keystore", "the client key store: show, export, import (off-network)", cmd_keystore },
     { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
+    { "smime", "S/MIME (CMS) protection of SIP message bodies: protect, unprotect", cmd_smime },
+    { "cert", "self-signed X.509 certificates for S/MIME: selfsign", cmd_cert },
 };
 
 static void usage(FILE *f)

@@ -18,6 +18,7 @@ pkgs=(
   libmicrohttpd-dev           # mcsec-kmsd (HTTPS)
   libcurl4-openssl-dev curl   # KMS client
   libsrtp2-dev                # SRTP/SRTCP media and floor control (calls)
+  libosip2-dev                # S/MIME in SIP: SIP message and Content-Type parsing
 )
 
 missing=()

@@ -50,6 +50,8 @@ typedef enum mcsec_err {
     MCSEC_ERR_TOKEN = 47,       /* access token missing, malformed, badly signed, expired,
                                    or for another issuer or audience (HTTP 401) */
     MCSEC_ERR_DENIED = 48,      /* authenticated, but not allowed this (HTTP 403) */
+    MCSEC_ERR_UNTRUSTED = 49,   /* a valid signature by a certificate that does not chain
+                                   to any of the given trust anchors */
 
     /* 60..79: lookup */
     MCSEC_ERR_NOT_FOUND = 60,

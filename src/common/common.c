@@ -30,6 +30,7 @@ const char *mcsec_strerror(mcsec_err err)
     case MCSEC_ERR_REVOKED: return "revoked";
     case MCSEC_ERR_TOKEN: return "access token rejected";
     case MCSEC_ERR_DENIED: return "not authorized";
+    case MCSEC_ERR_UNTRUSTED: return "signer certificate not trusted";
     case MCSEC_ERR_NOT_FOUND: return "not found";
     case MCSEC_ERR_IO: return "I/O error";
     case MCSEC_ERR_RNG: return "random number generator failure";

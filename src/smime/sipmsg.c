@@ -1,0 +1,402 @@
+/* SIP and MIME header scanning for the S/MIME layer.
+ *
+ * libosip2 validates the message (start line, every header it knows) and
+ * parses Content-Type values, but its serializer reorders and reformats header
+ * fields, so the body and its Content-* fields are replaced on the raw text,
+ * located by the bounded scanner below (RFC 3261 §7.3.1 field syntax:
+ * name, optional white space, ':', value, continuation lines starting with
+ * SP/HT). Every other field is copied byte for byte. */
+#include "smime_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+
+int smime_ieq(const uint8_t *a, size_t n, const char *b)
+{
+    size_t m = strlen(b);
+    if (n != m)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int x = a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* RFC 3261 §25.1 token characters. */
+static int is_token(int c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+static int kind_of(const uint8_t *name, size_t n)
+{
+    /* compact forms: RFC 3261 §7.3.3 (c = Content-Type, l = Content-Length) */
+    if (smime_ieq(name, n, "content-type") || smime_ieq(name, n, "c"))
+        return H_CTYPE;
+    if (smime_ieq(name, n, "content-length") || smime_ieq(name, n, "l"))
+        return H_CLEN;
+    if (smime_ieq(name, n, "content-disposition"))
+        return H_CDISP;
+    if (smime_ieq(name, n, "content-transfer-encoding"))
+        return H_CTE;
+    if (smime_ieq(name, n, "mime-version"))
+        return H_MIMEVER;
+    return H_OTHER;
+}
+
+/* Length of the line starting at pos (without its EOL) if it ends with the
+ * block's EOL; (size_t)-1 if the buffer ends first, -2 on a NUL or a CR not
+ * part of the EOL. */
+static size_t line_len(const hdr_block *hb, size_t pos)
+{
+    for (size_t i = pos; i < hb->len; i++) {
+        uint8_t c = hb->buf[i];
+        if (c == 0)
+            return (size_t)-2;
+        if (hb->eol_len == 2 && c == '\r') {
+            if (i + 1 < hb->len && hb->buf[i + 1] == '\n')
+                return i - pos;
+            return (size_t)-2;
+        }
+        if (c == '\n') {
+            if (hb->eol_len == 2)
+                return (size_t)-2; /* bare LF in a CRLF message */
+            if (i > pos && hb->buf[i - 1] == '\r')
+                return (size_t)-2;
+            return i - pos;
+        }
+    }
+    return (size_t)-1;
+}
+
+/* RFC 3261 §7.1 / §7.2 start lines: "Method SP Request-URI SP SIP/2.0" or
+ * "SIP/2.0 SP 3DIGIT SP Reason-Phrase". Checked here first so that libosip2,
+ * which prints its own parse errors to stderr, rarely sees a bad one. */
+static int start_line_ok(const uint8_t *p, size_t n)
+{
+    static const char ver[] = "SIP/2.0";
+    if (n >= 12 && memcmp(p, ver, 7) == 0 && p[7] == ' ')
+        return p[8] >= '1' && p[8] <= '6' && p[9] >= '0' && p[9] <= '9' && p[10] >= '0' &&
+               p[10] <= '9' && p[11] == ' ';
+    size_t i = 0;
+    while (i < n && is_token(p[i]))
+        i++;
+    if (i == 0 || i == n || p[i] != ' ')
+        return 0;
+    const uint8_t *sp = memchr(p + i + 1, ' ', n - i - 1);
+    return sp && sp > p + i + 1 && (size_t)(p + n - sp) == 8 && memcmp(sp + 1, ver, 7) == 0;
+}
+
+mcsec_err smime_scan_headers(hdr_block *hb, const uint8_t *buf, size_t len, int has_start_line)
+{
+    memset(hb, 0, sizeof *hb);
+    hb->buf = buf;
+    hb->len = len;
+    for (int k = 0; k < 6; k++)
+        hb->idx[k] = -1;
+    mcsec_err err = MCSEC_ERR_MALFORMED;
+    /* The EOL style is that of the first line. */
+    const uint8_t *nl = memchr(buf, '\n', len);
+    if (!nl)
+        goto out;
+    hb->eol_len = (nl > buf && nl[-1] == '\r') ? 2 : 1;
+    size_t pos = 0;
+    if (has_start_line) {
+        size_t l = line_len(hb, 0);
+        if (l == (size_t)-1 || l == (size_t)-2 || !start_line_ok(buf, l))
+            goto out;
+        pos = hb->start_len = l + hb->eol_len;
+    }
+    for (;;) {
+        size_t l = line_len(hb, pos);
+        if (l == (size_t)-1 || l == (size_t)-2)
+            goto out; /* no empty line before the end, or a bad character */
+        if (l == 0) {
+            hb->body_off = pos + hb->eol_len;
+            hb->body_len = len - hb->body_off;
+            break;
+        }
+        if (hb->n == SMIME_MAX_HEADERS || buf[pos] == ' ' || buf[pos] == '\t')
+            goto out; /* too many fields, or a continuation with nothing to continue */
+        hdr_field *f = &hb->h[hb->n];
+        f->off = pos;
+        size_t i = pos;
+        while (i < pos + l && is_token(buf[i]))
+            i++;
+        f->name_len = i - pos;
+        while (i < pos + l && (buf[i] == ' ' || buf[i] == '\t'))
+            i++;
+        if (f->name_len == 0 || i == pos + l || buf[i] != ':')
+            goto out;
+        i++;
+        /* the field ends at the last of its continuation lines */
+        size_t end = pos + l;
+        size_t next = end + hb->eol_len;
+        while (next < len && (buf[next] == ' ' || buf[next] == '\t')) {
+            size_t cl = line_len(hb, next);
+            if (cl == (size_t)-1 || cl == (size_t)-2)
+                goto out;
+            end = next + cl;
+            next = end + hb->eol_len;
+        }
+        while (i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+            i++;
+        size_t ve = end;
+        while (ve > i && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
+            ve--;
+        f->val_off = i;
+        f->val_len = ve - i;
+        f->len = end - pos;
+        f->kind = kind_of(buf + pos, f->name_len);
+        if (f->kind != H_OTHER) {
+            if (hb->idx[f->kind] >= 0) {
+                err = MCSEC_ERR_DUPLICATE;
+                goto out;
+            }
+            hb->idx[f->kind] = (int)hb->n;
+        }
+        hb->n++;
+        pos = next;
+    }
+    err = MCSEC_OK;
+out:
+    return err;
+}
+
+mcsec_err smime_check_length(const hdr_block *hb)
+{
+    if (hb->idx[H_CLEN] < 0)
+        return MCSEC_OK;
+    const hdr_field *f = &hb->h[hb->idx[H_CLEN]];
+    if (f->val_len == 0 || f->val_len > 10)
+        return MCSEC_ERR_MALFORMED;
+    uint64_t v = 0;
+    for (size_t i = 0; i < f->val_len; i++) {
+        uint8_t c = hb->buf[f->val_off + i];
+        if (c < '0' || c > '9')
+            return MCSEC_ERR_MALFORMED;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    if (v > hb->body_len)
+        return MCSEC_ERR_TRUNCATED;
+    if (v < hb->body_len)
+        return MCSEC_ERR_TRAILING;
+    return MCSEC_OK;
+}
+
+mcsec_err smime_scan_sip(hdr_block *hb, const uint8_t *sip, size_t len, mcsec_err no_body)
+{
+    mcsec_err err = smime_scan_headers(hb, sip, len, 1);
+    if (err == MCSEC_OK && (hb->idx[H_CTYPE] < 0 || hb->body_len == 0))
+        err = no_body;
+    if (err == MCSEC_OK)
+        err = smime_check_length(hb);
+    if (err == MCSEC_OK)
+        err = smime_osip_check(sip, len);
+    return err;
+}
+
+/* libosip2 fills its header parser table once (parser_init); it is never
+ * modified afterwards, so concurrent parsing is safe. */
+static pthread_once_t osip_once = PTHREAD_ONCE_INIT;
+static int osip_ready;
+
+static void osip_setup(void)
+{
+    osip_ready = parser_init() == 0;
+}
+
+mcsec_err smime_osip_check(const uint8_t *buf, size_t len)
+{
+    pthread_once(&osip_once, osip_setup);
+    if (!osip_ready)
+        return MCSEC_ERR_INTERNAL;
+    osip_message_t *m = NULL;
+    if (osip_message_init(&m) != 0)
+        return MCSEC_ERR_NOMEM;
+    int rc = osip_message_parse(m, (const char *)buf, len);
+    mcsec_err err = MCSEC_OK;
+    if (rc != 0 || (m->status_code == 0 && (!m->sip_method || !m->req_uri)) ||
+        (m->status_code != 0 && (m->status_code < 100 || m->status_code > 699)))
+        err = MCSEC_ERR_MALFORMED;
+    osip_message_free(m);
+    return err;
+}
+
+mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char *smime_type,
+                             size_t smime_type_size)
+{
+    *is_pkcs7 = 0;
+    smime_type[0] = '\0';
+    if (len == 0 || len > 1024 || memchr(val, 0, len))
+        return MCSEC_ERR_MALFORMED;
+    pthread_once(&osip_once, osip_setup);
+    if (!osip_ready)
+        return MCSEC_ERR_INTERNAL;
+    char *s = malloc(len + 1);
+    osip_content_type_t *ct = NULL;
+    mcsec_err err = MCSEC_ERR_NOMEM;
+    if (!s || osip_content_type_init(&ct) != 0)
+        goto out;
+    memcpy(s, val, len);
+    s[len] = '\0';
+    err = MCSEC_ERR_MALFORMED;
+    if (osip_content_type_parse(ct, s) != 0 || !ct->type || !ct->subtype)
+        goto out;
+    err = MCSEC_OK;
+    if (!smime_ieq((const uint8_t *)ct->type, strlen(ct->type), "application") ||
+        !(smime_ieq((const uint8_t *)ct->subtype, strlen(ct->subtype), "pkcs7-mime") ||
+          smime_ieq((const uint8_t *)ct->subtype, strlen(ct->subtype), "x-pkcs7-mime")))
+        goto out;
+    *is_pkcs7 = 1;
+    osip_generic_param_t *gp = NULL;
+    if (osip_content_type_param_get_byname(ct, "smime-type", &gp) == 0 && gp && gp->gvalue) {
+        const char *v = gp->gvalue;
+        size_t vl = strlen(v);
+        if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+            v++;
+            vl -= 2;
+        }
+        if (vl >= smime_type_size) {
+            err = MCSEC_ERR_MALFORMED;
+            goto out;
+        }
+        memcpy(smime_type, v, vl);
+        smime_type[vl] = '\0';
+    }
+out:
+    if (ct)
+        osip_content_type_free(ct);
+    free(s);
+    return err;
+}
+
+/* dbuf: grows by doubling; the old copy is wiped before it is freed. */
+void db_put(dbuf *b, const void *s, size_t n)
+{
+    if (b->failed || n == 0)
+        return;
+    if (b->cap - b->n < n) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->n < n) {
+            if (cap > ((size_t)1 << 30)) {
+                b->failed = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        uint8_t *p = malloc(cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        if (b->n)
+            memcpy(p, b->p, b->n);
+        if (b->p) {
+            mcsec_wipe(b->p, b->cap);
+            free(b->p);
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+void db_str(dbuf *b, const char *s)
+{
+    db_put(b, s, strlen(s));
+}
+
+void db_free(dbuf *b)
+{
+    if (b->p) {
+        mcsec_wipe(b->p, b->cap);
+        free(b->p);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void db_base64(dbuf *b, const uint8_t *in, size_t n, const char *eol)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                      i + 2 < n ? b64[v & 63] : '=' };
+        db_put(b, q, 4);
+        col += 4;
+        if (col == 76 || i + 3 >= n) {
+            db_str(b, eol);
+            col = 0;
+        }
+    }
+}
+
+static int b64val(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+mcsec_err smime_unbase64(dbuf *out, const uint8_t *in, size_t n)
+{
+    uint32_t acc = 0;
+    int got = 0, pad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = in[i];
+        if (c == '\r' || c == '\n') /* line breaks only (RFC 2045 §6.8) */
+            continue;
+        if (c == '=') {
+            if (got < 2)
+                return MCSEC_ERR_MALFORMED;
+            pad++;
+            if (pad > 2)
+                return MCSEC_ERR_MALFORMED;
+            acc <<= 6;
+            got++;
+        } else {
+            int v = b64val(c);
+            if (v < 0 || pad)
+                return MCSEC_ERR_MALFORMED; /* data after padding */
+            acc = acc << 6 | (uint32_t)v;
+            got++;
+        }
+        if (got == 4) {
+            /* canonical: the bits under the padding are zero (RFC 4648 §3.5) */
+            if ((pad == 1 && (acc & 0xff)) || (pad == 2 && (acc & 0xffff)))
+                return MCSEC_ERR_MALFORMED;
+            uint8_t t[3] = { (uint8_t)(acc >> 16), (uint8_t)(acc >> 8), (uint8_t)acc };
+            db_put(out, t, (size_t)(3 - pad));
+            acc = 0;
+            got = 0;
+            if (pad)
+                pad = 3; /* nothing may follow a padded quantum */
+        }
+    }
+    if (got != 0)
+        return MCSEC_ERR_MALFORMED;
+    return out->failed ? MCSEC_ERR_NOMEM : MCSEC_OK;
+}
