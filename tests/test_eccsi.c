@@ -229,7 +229,7 @@ static void test_errors(void)
     mcsec_eccsi_key_wipe(&key);
 
     /* every error code has its own text */
-    int codes[] = { 0, 1, 2, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+    int codes[] = { 0, 1, 2, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
                     60, 80, 81, 82, 83, 84, 85, 100, 101 };
     for (size_t a = 0; a < sizeof codes / sizeof codes[0]; a++) {
         const char *sa = mcsec_strerror((mcsec_err)codes[a]);
