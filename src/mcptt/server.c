@@ -13,8 +13,6 @@
 #include "mcsec/uid.h"
 #include "smime/smime_int.h"
 
-#define NTP_UNIX 2208988800ull
-
 /* Copies a field value (at most cap-1 octets; longer is an error). */
 static int copy_val(char *out, size_t cap, const uint8_t *p, size_t n)
 {
@@ -183,7 +181,7 @@ static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server 
     if (!k)
         goto out;
     mcsec_mikey_open_params p = { .own_uri = srv->psi, .own_kms = &kms, .rsk = k->rsk,
-                                  .now_ntp = (uint64_t)now + NTP_UNIX, .window = srv->window,
+                                  .now_ntp = (uint64_t)now + MCSEC_NTP_UNIX_OFFSET, .window = srv->window,
                                   .replay = srv->replay };
     if ((*err = mcsec_mikey_open(o, msg, mlen, &p)) != MCSEC_OK)
         goto out;
