@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "mcsec/common.h"
+#include "mcsec/kmsclient.h"
 
 #define CLI_OK 0
 #define CLI_REJECT 1
@@ -92,6 +93,18 @@ int cli_dispatch(const char *area, const char *help, const cli_verb *verbs, size
 struct mcsec_keystore *cli_load_store(cli_args *a, int *rc, int required);
 void cli_free_store(struct mcsec_keystore *ks);
 
+/* A KMS connection from --<url_opt> U --token T|@F [--ca F] [--id URI]
+ * [--kms-uri S] (cmd_kms.c). */
+typedef struct cli_kms_conn {
+    char *url, *token, *id, *kms_uri;
+    const char *ca;
+    mcsec_kmsclient_config cfg;
+} cli_kms_conn;
+int cli_kms_conn_opts(cli_args *a, cli_kms_conn *c, const char *url_opt, int need_kms);
+void cli_kms_conn_free(cli_kms_conn *c);
+/* Reports a KMS client error with what the server said; returns 1 or 2. */
+int cli_kms_report(cli_args *a, mcsec_err err, const mcsec_kmsclient_status *st);
+
 /* Area entry points. */
 int cmd_eccsi(int argc, char **argv);
 int cmd_uid(int argc, char **argv);
@@ -107,6 +120,7 @@ int keystore_export(cli_args *a);
 int keystore_import(cli_args *a);
 int cmd_smime(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
+int cmd_mcptt(int argc, char **argv);
 
 
 #endif

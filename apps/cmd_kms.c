@@ -132,7 +132,7 @@ static int passphrase(cli_args *a, char **out)
 }
 
 /* Reports a client error with what the server said. */
-static int client_report(cli_args *a, mcsec_err err, const mcsec_kmsclient_status *st)
+int cli_kms_report(cli_args *a, mcsec_err err, const mcsec_kmsclient_status *st)
 {
     if (st->http_status != 0 || st->message[0] != 0)
         cli_error(a, "%s (HTTP %ld%s%s)", mcsec_strerror(err), st->http_status, st->message[0] ? ": " : "",
@@ -147,13 +147,7 @@ static int client_report(cli_args *a, mcsec_err err, const mcsec_kmsclient_statu
     }
 }
 
-typedef struct conn {
-    char *url, *token, *id, *kms_uri;
-    const char *ca;
-    mcsec_kmsclient_config cfg;
-} conn;
-
-static void conn_free(conn *c)
+void cli_kms_conn_free(cli_kms_conn *c)
 {
     free(c->url);
     free_secret_str(c->token);
@@ -161,15 +155,15 @@ static void conn_free(conn *c)
     free(c->kms_uri);
 }
 
-static int conn_opts(cli_args *a, conn *c, int need_kms)
+int cli_kms_conn_opts(cli_args *a, cli_kms_conn *c, const char *url_opt, int need_kms)
 {
     memset(c, 0, sizeof *c);
-    if (str_opt(a, "url", 1, &c->url) || str_opt(a, "token", 1, &c->token) || str_opt(a, "id", 0, &c->id) ||
+    if (str_opt(a, url_opt, 1, &c->url) || str_opt(a, "token", 1, &c->token) || str_opt(a, "id", 0, &c->id) ||
         str_opt(a, "kms-uri", need_kms, &c->kms_uri))
         return CLI_USAGE;
     c->ca = cli_opt(a, "ca");
     if (strncmp(c->url, "https://", 8) != 0) {
-        cli_error(a, "--url must be an https:// URL (the KMS interface is HTTPS only)");
+        cli_error(a, "--%s must be an https:// URL (the KMS interface is HTTPS only)", url_opt);
         return CLI_USAGE;
     }
     size_t n = strlen(c->url);
@@ -246,10 +240,10 @@ static void print_store(const mcsec_keystore *ks, const char *user)
 
 static int do_fetch(cli_args *a)
 {
-    conn c;
+    cli_kms_conn c;
     char *pass = NULL;
     const char *store = cli_opt(a, "store"), *t = cli_opt(a, "time");
-    int rc = conn_opts(a, &c, 0);
+    int rc = cli_kms_conn_opts(a, &c, "url", 0);
     uint64_t when = 0;
     if (rc == CLI_OK && store == NULL) {
         cli_error(a, "missing --store");
@@ -284,7 +278,7 @@ static int do_fetch(cli_args *a)
         mcsec_kmsclient_status st;
         mcsec_err err = mcsec_kmsclient_fetch(ks, &st, &c.cfg, when);
         if (err != MCSEC_OK)
-            rc = client_report(a, err, &st);
+            rc = cli_kms_report(a, err, &st);
     }
     if (rc == CLI_OK) {
         mcsec_err err = mcsec_keystore_save(ks, store, pass);
@@ -311,14 +305,14 @@ static int do_fetch(cli_args *a)
         free(ks);
     }
     free_secret_str(pass);
-    conn_free(&c);
+    cli_kms_conn_free(&c);
     return rc;
 }
 
 static int do_certcache(cli_args *a)
 {
-    conn c;
-    int rc = conn_opts(a, &c, 0);
+    cli_kms_conn c;
+    int rc = cli_kms_conn_opts(a, &c, "url", 0);
     if (rc == CLI_OK)
         rc = cli_check_unused(a);
     if (rc == CLI_OK) {
@@ -327,7 +321,7 @@ static int do_certcache(cli_args *a)
         mcsec_kmsclient_status st;
         mcsec_err err = mcsec_kmsclient_certcache(certs, &n, MCSEC_KMSXML_MAX_CERTS, &st, &c.cfg);
         if (err != MCSEC_OK) {
-            rc = client_report(a, err, &st);
+            rc = cli_kms_report(a, err, &st);
         } else {
             printf("{\"certificates\": [");
             for (size_t i = 0; i < n; i++) {
@@ -337,7 +331,7 @@ static int do_certcache(cli_args *a)
             printf("\n]}\n");
         }
     }
-    conn_free(&c);
+    cli_kms_conn_free(&c);
     return rc;
 }
 
@@ -357,10 +351,10 @@ static int print_cek(const mcsec_kms_cek *k)
 
 static int do_cek(cli_args *a, int create)
 {
-    conn c;
+    cli_kms_conn c;
     char *peer = NULL;
     uint8_t id[MCSEC_KMSXML_CEK_ID_BYTES];
-    int rc = conn_opts(a, &c, 1);
+    int rc = cli_kms_conn_opts(a, &c, "url", 1);
     if (rc == CLI_OK)
         rc = create ? str_opt(a, "peer", 1, &peer) : cli_hex_fixed(a, "cek-id", id, sizeof id, 0);
     if (rc == CLI_OK)
@@ -370,11 +364,11 @@ static int do_cek(cli_args *a, int create)
         mcsec_kmsclient_status st;
         mcsec_err err = create ? mcsec_kmsclient_cek_create(&k, &st, &c.cfg, peer)
                                : mcsec_kmsclient_cek_fetch(&k, &st, &c.cfg, id);
-        rc = err == MCSEC_OK ? print_cek(&k) : client_report(a, err, &st);
+        rc = err == MCSEC_OK ? print_cek(&k) : cli_kms_report(a, err, &st);
         mcsec_wipe(&k, sizeof k);
     }
     free(peer);
-    conn_free(&c);
+    cli_kms_conn_free(&c);
     return rc;
 }
 

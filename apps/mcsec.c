@@ -17,6 +17,7 @@ static const cli_command areas[] = {
     { "idm", "IdM access tokens (JWT, TS 33.180 Annex B): token, verify", cmd_idm },
     { "smime", "S/MIME (CMS) protection of SIP message bodies: protect, unprotect", cmd_smime },
     { "cert", "self-signed X.509 certificates for S/MIME: selfsign", cmd_cert },
+    { "mcptt", "a minimal MCPTT server and client with S/MIME-protected SIP: server, client", cmd_mcptt },
 };
 
 static void usage(FILE *f)

@@ -225,4 +225,50 @@ step "Off-network group call from the imported keys (no KMS, no GMS)"
 $M srtp protect --opened "$W/alice-radio/alice.gmk2.json" --member sip:alice@$P --ssrc 0xa1 --seq 500 --text "Alice, off-network" |
   $M srtp unprotect --opened "$W/bob-radio/bob.gmk2.json"
 
+step "MCPTT over SIP through Kamailio: S/MIME-protected identities, the CEK over MIKEY-SAKKE (#14) or from the KMS (#13)"
+if command -v kamailio >/dev/null && command -v tshark >/dev/null; then
+  fp() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+  SP=$(fp) PP=$(fp); PSI=sip:mcptt-server@127.0.0.1:$SP
+  $M cert selfsign --cn mcptt-server --uri "$PSI" --key-type rsa --key-out "$W/srv.key" --cert-out "$W/srv.crt" >/dev/null
+  $K --listen 127.0.0.1:0 --tls-cert "$W/tls.crt" --tls-key "$W/tls.key" --db "$W/kms2.db" \
+     --master-key-file "$W/master2.key" --kms-uri $KMSURI --idm-issuer $ISS --idm-audience $AUD \
+     --idm-key "$W/idm.pub" --server-cert "$W/srv.crt" >"$W/kmsd2.out" 2>"$W/kmsd2.err" &
+  KPID=$!
+  for _ in $(seq 100); do grep -q listening "$W/kmsd2.out" 2>/dev/null && break; sleep 0.1; done
+  URL2=$(sed -n 's/.*listening on //p' "$W/kmsd2.out")
+  for u in sip:alice@$P sip:bob@$P "$PSI"; do
+    n=${u#sip:}; n=${n%%@*}
+    $M idm token --key "$W/idm.key" --iss $ISS --aud $AUD --id "$u" >"$W/$n.tok"
+    $M kms fetch --url "$URL2" --token "@$W/$n.tok" --ca "$W/tls.crt" --store "$W/m-$n.ks" >/dev/null
+  done
+  echo "the KMS delivered the MCPTT server certificate in KmsInit: $($M keystore show --store "$W/m-alice.ks" --server-cert | openssl x509 -noout -subject)"
+  tshark -i lo -f "udp port $PP" -w "$W/proxy.pcap" >/dev/null 2>"$W/tshark.err" & TPID=$!
+  for _ in $(seq 50); do grep -q "Capturing on" "$W/tshark.err" 2>/dev/null && break; sleep 0.1; done
+  kamailio -f tests/kamailio/proxy.cfg -DD -E -l udp:127.0.0.1:$PP -P "$W/k.pid" -Y "$W" >"$W/kam.log" 2>&1 &
+  $M mcptt server --listen 127.0.0.1:$SP --uri "$PSI" --store "$W/m-mcptt-server.ks" --kms-url "$URL2" \
+     --token "@$W/mcptt-server.tok" --ca "$W/tls.crt" --log "$W/server.jsonl" 2>/dev/null & SPID=$!
+  sleep 1
+  echo "Kamailio on udp:127.0.0.1:$PP forwards to the MCPTT server $PSI"
+  echo "-- Alice (#14): INVITE with a MIKEY-SAKKE CEK I_MESSAGE in the SDP, identities in a protected part"
+  $M mcptt client send --proxy 127.0.0.1:$PP --to "$PSI" --from sip:alice@$P --store "$W/m-alice.ks" --cek mikey \
+     --method INVITE --calling sip:alice.mcptt@mcx.$P --called sip:dispatch@mcx.$P --group sip:tac-1@mcx.$P --state "$W/alice.sess"
+  echo "-- Alice: a later MESSAGE, the whole body under the session CEK"
+  $M mcptt client send --proxy 127.0.0.1:$PP --to "$PSI" --reuse "$W/alice.sess" --calling sip:alice.mcptt@mcx.$P
+  echo "-- Bob (#13): a KMS-managed CEK for the server's PSI; the server fetches it by its ID"
+  $M mcptt client send --proxy 127.0.0.1:$PP --to "$PSI" --from sip:bob@$P --store "$W/m-bob.ks" --cek kms \
+     --kms-url "$URL2" --token "@$W/bob.tok" --ca "$W/tls.crt" --calling sip:bob.mcptt@mcx.$P --called sip:dispatch@mcx.$P
+  echo "-- Alice ends the session (BYE): the server drops the key; a body under it is now refused"
+  $M mcptt client bye --proxy 127.0.0.1:$PP --state "$W/alice.sess"
+  $M mcptt client send --proxy 127.0.0.1:$PP --to "$PSI" --reuse "$W/alice.sess" --calling sip:alice.mcptt@mcx.$P 2>&1 || true
+  sleep 0.5; kill $TPID $SPID; kill "$(cat "$W/k.pid")" 2>/dev/null; wait $TPID $SPID 2>/dev/null || true
+  echo "-- What the MCPTT server recovered:"
+  cat "$W/server.jsonl"
+  echo "-- What the proxy saw (tshark, one INVITE's body):"
+  tshark -r "$W/proxy.pcap" -Y 'sip.Method == "INVITE"' -V 2>/dev/null | grep -E "Content-Type|key-mgmt|pkcs7|Media Type" | cut -c1-110 | head -8
+  printf 'MCPTT identities in the capture: %s\n' "$(grep -c -a -e 'alice.mcptt' -e 'bob.mcptt' -e 'tac-1' "$W/proxy.pcap")"
+  kill $KPID; wait $KPID 2>/dev/null || true; KPID=
+else
+  echo "(kamailio or tshark not installed: scripts/install-deps.sh)"
+fi
+
 printf '\ndemo complete.\n'

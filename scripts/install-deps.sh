@@ -4,6 +4,7 @@
 set -euo pipefail
 
 pkgs=(
+  kamailio                    # tests/mcptt_e2e.sh and the demo: the SIP proxy between MCPTT client and server
   build-essential cmake pkg-config git
   libssl-dev openssl          # SHA-2, HMAC, AES, P-256, CMS, RNG, TLS; `openssl cms` in tests
   libwolfssl-dev              # test/bench only: an independent ECCSI/SAKKE peer

@@ -98,12 +98,23 @@ MCSEC_API mcsec_err mcsec_smime_protect(uint8_t *out, size_t *out_len, const uin
  * signature whose signer chains to one of them (S/MIME signing purpose, validity
  * dates checked). Without it a signature is still verified with the signer
  * certificate embedded in the SignedData: integrity, not authentication. */
+/* kek_lookup (optional, used only when kek is NULL): called for each
+ * KEKRecipientInfo of an encrypted layer, in order, with its keyIdentifier;
+ * returns MCSEC_OK with the 16- or 32-octet KEK in kek (capacity 32, *kek_len
+ * set), or an error (MCSEC_ERR_NOT_FOUND: try the next RecipientInfo). The
+ * first KEK found is used; if none is, the layer fails with
+ * MCSEC_ERR_RECIPIENT. This is how a server resolves a KEK-ID it learns only
+ * from the message (a CEK cache, a KMS fetch behind it: see mcsec/mcptt.h). */
+typedef mcsec_err (*mcsec_smime_kek_lookup_fn)(void *ctx, uint8_t kek[32], size_t *kek_len,
+                                              const uint8_t *kek_id, size_t kek_id_len);
+
 typedef struct mcsec_smime_unprotect_opts {
     const uint8_t *kek; size_t kek_len;
     const uint8_t *kek_id; size_t kek_id_len;
     const char *cert_pem; size_t cert_pem_len;
     const char *key_pem; size_t key_pem_len;
     const char *trust_pem; size_t trust_pem_len;
+    mcsec_smime_kek_lookup_fn kek_lookup; void *kek_lookup_ctx;
 } mcsec_smime_unprotect_opts;
 
 /* What unprotect found (outermost layer first). */
@@ -115,6 +126,10 @@ typedef struct mcsec_smime_info {
     unsigned flags;
     unsigned layers;              /* CMS layers opened */
     int sign_first;               /* 1 if SignedData was inside EnvelopedData */
+    uint8_t kek_id[MCSEC_SMIME_MAX_KEK_ID]; /* the KEKRecipientInfo that was opened */
+    size_t kek_id_len;            /* 0 if no KEK was used */
+    char signer[256];             /* subject CN (else the whole subject, one line) of
+                                     the last signer verified; "" if unsigned */
 } mcsec_smime_info;
 
 /* Opens every CMS layer of an application/pkcs7-mime body (binary or

@@ -235,11 +235,12 @@ mcsec_err smime_osip_check(const uint8_t *buf, size_t len)
     return err;
 }
 
-mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char *smime_type,
-                             size_t smime_type_size)
+mcsec_err smime_media_type(const uint8_t *val, size_t len, char *type, size_t type_size,
+                           const char *pname, char *pval, size_t pval_size)
 {
-    *is_pkcs7 = 0;
-    smime_type[0] = '\0';
+    type[0] = '\0';
+    if (pval)
+        pval[0] = '\0';
     if (len == 0 || len > 1024 || memchr(val, 0, len))
         return MCSEC_ERR_MALFORMED;
     pthread_once(&osip_once, osip_setup);
@@ -255,31 +256,49 @@ mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char
     err = MCSEC_ERR_MALFORMED;
     if (osip_content_type_parse(ct, s) != 0 || !ct->type || !ct->subtype)
         goto out;
-    err = MCSEC_OK;
-    if (!smime_ieq((const uint8_t *)ct->type, strlen(ct->type), "application") ||
-        !(smime_ieq((const uint8_t *)ct->subtype, strlen(ct->subtype), "pkcs7-mime") ||
-          smime_ieq((const uint8_t *)ct->subtype, strlen(ct->subtype), "x-pkcs7-mime")))
+    size_t tl = strlen(ct->type), sl = strlen(ct->subtype);
+    if (tl == 0 || sl == 0 || tl + 1 + sl >= type_size)
         goto out;
-    *is_pkcs7 = 1;
+    for (size_t i = 0; i < tl + 1 + sl; i++) {
+        int c = i < tl ? ct->type[i] : i == tl ? '/' : ct->subtype[i - tl - 1];
+        type[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    type[tl + 1 + sl] = '\0';
     osip_generic_param_t *gp = NULL;
-    if (osip_content_type_param_get_byname(ct, "smime-type", &gp) == 0 && gp && gp->gvalue) {
+    if (pname && osip_content_type_param_get_byname(ct, (char *)pname, &gp) == 0 && gp && gp->gvalue) {
         const char *v = gp->gvalue;
         size_t vl = strlen(v);
         if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
             v++;
             vl -= 2;
         }
-        if (vl >= smime_type_size) {
-            err = MCSEC_ERR_MALFORMED;
+        if (vl >= pval_size)
             goto out;
-        }
-        memcpy(smime_type, v, vl);
-        smime_type[vl] = '\0';
+        memcpy(pval, v, vl);
+        pval[vl] = '\0';
     }
+    err = MCSEC_OK;
 out:
     if (ct)
         osip_content_type_free(ct);
     free(s);
+    if (err)
+        type[0] = '\0';
+    return err;
+}
+
+mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char *smime_type,
+                             size_t smime_type_size)
+{
+    char type[128];
+    *is_pkcs7 = 0;
+    mcsec_err err = smime_media_type(val, len, type, sizeof type, "smime-type", smime_type,
+                                     smime_type_size);
+    if (err == MCSEC_OK)
+        *is_pkcs7 = strcmp(type, "application/pkcs7-mime") == 0 ||
+                    strcmp(type, "application/x-pkcs7-mime") == 0;
+    if (!*is_pkcs7)
+        smime_type[0] = '\0';
     return err;
 }
 

@@ -187,13 +187,9 @@ static int nid_of_smime_type(const char *t)
     return NID_undef;
 }
 
-/* The SIP message of hb with a new body: the start line and every field
- * copied byte for byte, except that the Content-Type field is replaced by the
- * fields in ctf (complete lines), Content-Disposition and
- * Content-Transfer-Encoding are dropped (they now travel in ctf or inside the
- * protected entity) and Content-Length gets the new length (appended if absent). */
-static void rebuild(dbuf *msg, const hdr_block *hb, const dbuf *ctf, const uint8_t *body,
-                    size_t body_len)
+/* smime_int.h: the message of hb with a new body and Content-* fields. */
+void smime_rebuild(dbuf *msg, const hdr_block *hb, const dbuf *ctf, const uint8_t *body,
+                   size_t body_len)
 {
     const char *eol = hb->eol_len == 2 ? "\r\n" : "\n";
     char clen[32];
@@ -359,7 +355,7 @@ mcsec_err mcsec_smime_protect(uint8_t *out, size_t *out_len, const uint8_t *sip,
         db_str(&ctf, "Content-Transfer-Encoding: base64");
         db_str(&ctf, eol);
     }
-    rebuild(&msg, hb, &ctf, body.p, body.n);
+    smime_rebuild(&msg, hb, &ctf, body.p, body.n);
     db_free(&ctf);
     int failed = body.failed;
     db_free(&body);
@@ -396,6 +392,8 @@ typedef struct uctx {
     X509_STORE *store;
     STACK_OF(X509) *trust;
     mcsec_smime_info info;
+    uint8_t kek[32];              /* from kek_lookup (secret) */
+    size_t kek_len;
 } uctx;
 
 /* The DER TLV at p must span exactly n octets (RFC 5652 is DER/BER; OpenSSL
@@ -526,6 +524,13 @@ static mcsec_err open_signed(uctx *u, CMS_ContentInfo *cms, BIO *out)
             return e;
     }
     u->info.flags |= MCSEC_SMIME_SIGNED;
+    STACK_OF(X509) *sg = CMS_get0_signers(cms);
+    if (sg && sk_X509_num(sg) > 0) {
+        X509_NAME *nm = X509_get_subject_name(sk_X509_value(sg, sk_X509_num(sg) - 1));
+        if (X509_NAME_get_text_by_NID(nm, NID_commonName, u->info.signer, sizeof u->info.signer) < 0)
+            X509_NAME_oneline(nm, u->info.signer, sizeof u->info.signer);
+    }
+    sk_X509_free(sg);
     if (!u->store)
         return MCSEC_OK;
     /* ... then the path from each signer to a trust anchor (RFC 5280 §6). */
@@ -556,8 +561,25 @@ static int have_recipient(uctx *u, CMS_ContentInfo *cms)
         CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
         int t = CMS_RecipientInfo_type(ri);
         if (u->o->kek && t == CMS_RECIPINFO_KEK &&
-            CMS_RecipientInfo_kekri_id_cmp(ri, u->o->kek_id, u->o->kek_id_len) == 0)
+            CMS_RecipientInfo_kekri_id_cmp(ri, u->o->kek_id, u->o->kek_id_len) == 0) {
+            memcpy(u->info.kek_id, u->o->kek_id, u->o->kek_id_len);
+            u->info.kek_id_len = u->o->kek_id_len;
             return 1;
+        }
+        ASN1_OCTET_STRING *id = NULL;
+        if (!u->o->kek && u->o->kek_lookup && t == CMS_RECIPINFO_KEK &&
+            CMS_RecipientInfo_kekri_get0_id(ri, NULL, &id, NULL, NULL, NULL) == 1 && id &&
+            id->length > 0 && id->length <= MCSEC_SMIME_MAX_KEK_ID) {
+            size_t kl = 0;
+            if (u->o->kek_lookup(u->o->kek_lookup_ctx, u->kek, &kl, id->data, (size_t)id->length) ==
+                    MCSEC_OK && (kl == 16 || kl == 32)) {
+                u->kek_len = kl;
+                memcpy(u->info.kek_id, id->data, (size_t)id->length);
+                u->info.kek_id_len = (size_t)id->length;
+                return 1;
+            }
+            mcsec_wipe(u->kek, sizeof u->kek);
+        }
         if (u->cert && t == CMS_RECIPINFO_TRANS && CMS_RecipientInfo_ktri_cert_cmp(ri, u->cert) == 0)
             return 1;
         if (u->cert && t == CMS_RECIPINFO_AGREE) {
@@ -577,7 +599,11 @@ static mcsec_err open_enveloped(uctx *u, CMS_ContentInfo *cms, BIO *out)
         return MCSEC_ERR_RECIPIENT;
     int ok = u->o->kek ? CMS_decrypt_set1_key(cms, (unsigned char *)u->o->kek, u->o->kek_len,
                                               u->o->kek_id, u->o->kek_id_len)
-                       : CMS_decrypt_set1_pkey_and_peer(cms, u->key, u->cert, NULL);
+             : u->kek_len ? CMS_decrypt_set1_key(cms, u->kek, u->kek_len, u->info.kek_id,
+                                                 u->info.kek_id_len)
+                          : CMS_decrypt_set1_pkey_and_peer(cms, u->key, u->cert, NULL);
+    mcsec_wipe(u->kek, sizeof u->kek);
+    u->kek_len = 0;
     if (ok != 1)
         return MCSEC_ERR_DECAP; /* key unwrap (RFC 3394 §2.2.3 IV check) or key transport failed */
     /* CEK set: decrypt the content; a CBC padding or GCM tag failure is DECAP */
@@ -635,7 +661,8 @@ static mcsec_err open_layer(uctx *u, dbuf *content, const uint8_t *der, size_t n
     if (nid == NID_pkcs7_signed) {
         err = open_signed(u, cms, out);
     } else {
-        err = (u->o->kek || u->cert) ? open_enveloped(u, cms, out) : MCSEC_ERR_RECIPIENT;
+        err = (u->o->kek || u->o->kek_lookup || u->cert) ? open_enveloped(u, cms, out)
+                                                          : MCSEC_ERR_RECIPIENT;
         if (!err && nid == NID_id_smime_ct_authEnvelopedData)
             u->info.flags |= MCSEC_SMIME_AEAD;
     }
@@ -800,7 +827,7 @@ mcsec_err mcsec_smime_unprotect(uint8_t *out, size_t *out_len, mcsec_smime_info 
         db_put(&ctf, cur.p + g->off, g->len);
         db_str(&ctf, eol);
     }
-    rebuild(&msg, hb, &ctf, cur.p + ib->body_off, ib->body_len);
+    smime_rebuild(&msg, hb, &ctf, cur.p + ib->body_off, ib->body_len);
     msg.failed |= ctf.failed;
     db_free(&ctf);
     err = MCSEC_ERR_NOMEM;
@@ -817,6 +844,7 @@ mcsec_err mcsec_smime_unprotect(uint8_t *out, size_t *out_len, mcsec_smime_info 
         *info = u.info;
     err = MCSEC_OK;
 out:
+    mcsec_wipe(u.kek, sizeof u.kek);
     db_free(&cur);
     db_free(&next);
     db_free(&msg);

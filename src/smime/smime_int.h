@@ -60,6 +60,13 @@ mcsec_err smime_osip_check(const uint8_t *buf, size_t len);
 mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char *smime_type,
                              size_t smime_type_size);
 
+/* Parses a Content-Type value with libosip2: type gets "type/subtype" in
+ * lower case; if pname is given, pval gets that parameter's value (unquoted,
+ * "" if absent). MCSEC_OK or MCSEC_ERR_MALFORMED (also for a value that does
+ * not fit) / MCSEC_ERR_NOMEM. */
+mcsec_err smime_media_type(const uint8_t *val, size_t len, char *type, size_t type_size,
+                           const char *pname, char *pval, size_t pval_size);
+
 /* A growable byte buffer; every copy it drops is wiped. */
 typedef struct dbuf {
     uint8_t *p;
@@ -75,6 +82,14 @@ void db_base64(dbuf *b, const uint8_t *in, size_t n, const char *eol);
 /* Strict decoding: CR and LF are skipped, padding only at the end with zero
  * bits under it, no other character. MCSEC_OK or MCSEC_ERR_MALFORMED / MCSEC_ERR_NOMEM. */
 mcsec_err smime_unbase64(dbuf *out, const uint8_t *in, size_t n);
+
+/* The SIP message of hb with a new body: the start line and every field
+ * copied byte for byte, except that the Content-Type field is replaced by
+ * ctf's complete lines, Content-Disposition and Content-Transfer-Encoding are
+ * dropped and Content-Length gets the new length (appended if absent). Also
+ * used by src/mcptt for one MIME part of a multipart body. */
+void smime_rebuild(dbuf *msg, const hdr_block *hb, const dbuf *ctf, const uint8_t *body,
+                   size_t body_len);
 
 /* Checks what OpenSSL leaves unchecked in a DER ContentInfo that it has
  * already parsed: kind 0 SignedData, 1 EnvelopedData, 2 AuthEnvelopedData.

@@ -1,0 +1,348 @@
+/* The MCPTT server's handling of one SIP request (sans-I/O): log-off,
+ * session teardown, and INVITE/MESSAGE bodies protected under a CEK from a
+ * MIKEY-SAKKE CEK I_MESSAGE in the SDP (#14), a KMS-managed CEK fetched by
+ * KEK-ID (#13, through the cache's callback), or the server certificate. The
+ * response follows RFC 3261 §8.2.6.2 (Via, From, Call-ID, CSeq copied, a To
+ * tag added). Nothing is stored unless the whole request was accepted. */
+#include "mcsec/mcptt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcsec/uid.h"
+#include "smime/smime_int.h"
+
+/* Copies a field value (at most cap-1 octets; longer is an error). */
+static int copy_val(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+    if (n >= cap || memchr(p, 0, n))
+        return 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
+static const hdr_field *field(const hdr_block *hb, const char *name, const char *compact)
+{
+    for (size_t i = 0; i < hb->n; i++) {
+        const hdr_field *f = &hb->h[i];
+        const uint8_t *nm = hb->buf + f->off;
+        if (smime_ieq(nm, f->name_len, name) || (compact && smime_ieq(nm, f->name_len, compact)))
+            return f;
+    }
+    return NULL;
+}
+
+/* The URI of a From/To value: inside <...>, else up to ';'. */
+static int uri_of(char *out, size_t cap, const uint8_t *v, size_t n)
+{
+    const uint8_t *lt = memchr(v, '<', n);
+    if (lt) {
+        const uint8_t *gt = memchr(lt, '>', n - (size_t)(lt - v));
+        return gt && copy_val(out, cap, lt + 1, (size_t)(gt - lt - 1));
+    }
+    const uint8_t *sc = memchr(v, ';', n);
+    return copy_val(out, cap, v, sc ? (size_t)(sc - v) : n);
+}
+
+static void put_field_line(dbuf *b, const hdr_block *hb, const hdr_field *f)
+{
+    db_put(b, hb->buf + f->off, f->len);
+    db_str(b, "\r\n");
+}
+
+static mcsec_err respond(uint8_t *resp, size_t *resp_len, const hdr_block *hb, int status,
+                         const char *reason)
+{
+    dbuf b = { 0 };
+    char line[128];
+    snprintf(line, sizeof line, "SIP/2.0 %d %s\r\n", status, reason);
+    db_str(&b, line);
+    for (size_t i = 0; i < hb->n; i++) {
+        const hdr_field *f = &hb->h[i];
+        const uint8_t *nm = hb->buf + f->off;
+        if (smime_ieq(nm, f->name_len, "via") || smime_ieq(nm, f->name_len, "v"))
+            put_field_line(&b, hb, f);
+    }
+    const hdr_field *fr = field(hb, "from", "f"), *to = field(hb, "to", "t"),
+                    *ci = field(hb, "call-id", "i"), *cs = field(hb, "cseq", NULL);
+    if (fr)
+        put_field_line(&b, hb, fr);
+    if (to) {
+        db_put(&b, hb->buf + to->off, to->len);
+        int tagged = 0;
+        for (size_t i = 0; i + 4 <= to->val_len; i++)
+            tagged |= smime_ieq(hb->buf + to->val_off + i, 4, "tag=");
+        if (!tagged)
+            db_str(&b, ";tag=mcsec-srv");
+        db_str(&b, "\r\n");
+    }
+    if (ci)
+        put_field_line(&b, hb, ci);
+    if (cs)
+        put_field_line(&b, hb, cs);
+    db_str(&b, "Content-Length: 0\r\n\r\n");
+    mcsec_err err = MCSEC_ERR_NOMEM;
+    if (!b.failed) {
+        err = MCSEC_OK;
+        if (*resp_len < b.n) {
+            err = MCSEC_ERR_BUFFER;
+        } else {
+            memcpy(resp, b.p, b.n);
+            *resp_len = b.n;
+        }
+    }
+    db_free(&b);
+    return err;
+}
+
+/* The KEK lookup given to mcsec_smime_unprotect: the CEK just opened from
+ * the request's MIKEY message first, then the cache (and its fetch). */
+typedef struct lookup_ctx {
+    mcsec_mcptt_server *srv;
+    const mcsec_mikey_opened *fresh;  /* NULL if the request had no MIKEY */
+    const char *owner, *session;
+    int64_t now;
+    int path;
+    mcsec_err why;
+} lookup_ctx;
+
+static mcsec_err lookup(void *ctx, uint8_t kek[32], size_t *kek_len, const uint8_t *id, size_t n)
+{
+    lookup_ctx *l = ctx;
+    if (l->fresh && n == 4) {
+        uint32_t v = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
+        if (v == l->fresh->key_id) {
+            memcpy(kek, l->fresh->key, l->fresh->key_len);
+            *kek_len = l->fresh->key_len;
+            l->path = MCSEC_MCPTT_PATH_MIKEY;
+            return MCSEC_OK;
+        }
+    }
+    mcsec_mcptt_cek e;
+    mcsec_err err = mcsec_mcptt_cek_get(l->srv->cache, &e, id, n, l->owner, l->session, l->now);
+    if (err == MCSEC_OK) {
+        memcpy(kek, e.key, e.key_len);
+        *kek_len = e.key_len;
+        l->path = e.path;
+    } else {
+        l->why = err;
+    }
+    mcsec_wipe(&e, sizeof e);
+    return err;
+}
+
+/* Opens the MIKEY CEK I_MESSAGE of the SDP part, if any: 0 none, 1 opened,
+ * -1 failed (*err). */
+static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server *srv,
+                      const uint8_t *sdp, size_t sdp_len, const char *from, int64_t now)
+{
+    const uint8_t *end = sdp + sdp_len, *line = NULL;
+    static const char tag[] = "a=key-mgmt:mikey ";
+    for (const uint8_t *p = sdp; p + sizeof tag - 1 <= end; p++)
+        if ((p == sdp || p[-1] == '\n') && memcmp(p, tag, sizeof tag - 1) == 0) {
+            line = p;
+            break;
+        }
+    if (!line)
+        return 0;
+    const uint8_t *eol = memchr(line, '\n', (size_t)(end - line));
+    size_t ll = eol ? (size_t)(eol - line) : (size_t)(end - line);
+    char *text = malloc(ll + 1);
+    uint8_t *msg = malloc(ll + 1);
+    size_t mlen = ll + 1;
+    *err = MCSEC_ERR_NOMEM;
+    int rc = -1;
+    if (!text || !msg)
+        goto out;
+    memcpy(text, line, ll);
+    text[ll] = '\0';
+    if ((*err = mcsec_mikey_from_sdp(msg, &mlen, text, ll)) != MCSEC_OK)
+        goto out;
+    mcsec_mikey_msg m;
+    if ((*err = mcsec_mikey_decode(&m, msg, mlen)) != MCSEC_OK)
+        goto out;
+    *err = MCSEC_ERR_MISSING;
+    if (!m.has_t || !srv->ks)
+        goto out;
+    const mcsec_keystore *ks = srv->ks;
+    mcsec_mikey_kms kms = { .uri = ks->cert.kms_uri, .period_len = ks->cert.user_key_period,
+                            .period_offset = ks->cert.user_key_offset };
+    memcpy(kms.kpak, ks->cert.pub_auth_key, sizeof kms.kpak);
+    memcpy(kms.zt, ks->cert.pub_enc_key, sizeof kms.zt);
+    uint64_t period;
+    const mcsec_kms_keyset *k = NULL;
+    /* the key period is the message's (its T payload) */
+    if (mcsec_uid_period_no(&period, m.ts_value >> 32, ks->cert.user_key_period,
+                            ks->cert.user_key_offset) == MCSEC_OK)
+        k = mcsec_keystore_find(ks, srv->psi, period);
+    *err = MCSEC_ERR_NOT_FOUND;
+    if (!k)
+        goto out;
+    mcsec_mikey_open_params p = { .own_uri = srv->psi, .own_kms = &kms, .rsk = k->rsk,
+                                  .now_ntp = (uint64_t)now + MCSEC_NTP_UNIX_OFFSET, .window = srv->window,
+                                  .replay = srv->replay };
+    if ((*err = mcsec_mikey_open(o, msg, mlen, &p)) != MCSEC_OK)
+        goto out;
+    *err = MCSEC_ERR_UNSUPPORTED;
+    if (o->type != MCSEC_KEY_PURPOSE_CEK || o->key_len != MCSEC_MIKEY_CEK_BYTES)
+        goto out; /* only a CEK may key S/MIME bodies */
+    *err = MCSEC_ERR_RECIPIENT;
+    if (strcmp(o->initiator, from) != 0)
+        goto out; /* signed by someone other than the requester */
+    rc = 1;
+out:
+    if (rc != 1)
+        mcsec_mikey_opened_wipe(o);
+    free(text);
+    free(msg);
+    return rc;
+}
+
+static int status_of(mcsec_err e, const char **reason)
+{
+    switch (e) {
+    case MCSEC_ERR_RECIPIENT:
+    case MCSEC_ERR_DECAP:
+    case MCSEC_ERR_NOT_FOUND:
+        *reason = "Undecipherable"; /* RFC 3261 §21.4.27 */
+        return 493;
+    case MCSEC_ERR_VERIFY:
+    case MCSEC_ERR_UNTRUSTED:
+    case MCSEC_ERR_DUPLICATE:
+    case MCSEC_ERR_HTTP:
+        *reason = "Forbidden";
+        return 403;
+    default:
+        *reason = "Bad Request";
+        return 400;
+    }
+}
+
+mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt_result *res,
+                                    mcsec_mcptt_server *srv, const uint8_t *req, size_t req_len,
+                                    int64_t now)
+{
+    if (!resp || !resp_len || !srv || !req || !srv->psi || !srv->cache)
+        return MCSEC_ERR_ARG;
+    size_t cap = *resp_len;
+    *resp_len = 0;
+    mcsec_mcptt_result r;
+    memset(&r, 0, sizeof r);
+    hdr_block *hb = malloc(sizeof *hb);
+    mcsec_mcptt_parts *ps = malloc(sizeof *ps);
+    uint8_t *clear = NULL;
+    mcsec_mikey_opened mo;
+    memset(&mo, 0, sizeof mo);
+    int have_mikey = 0, status = 200;
+    const char *reason = "OK";
+    mcsec_err err = MCSEC_ERR_NOMEM, why = MCSEC_OK;
+    if (!hb || !ps)
+        goto out;
+    err = MCSEC_ERR_MALFORMED;
+    if (req_len > MCSEC_SMIME_MAX_MESSAGE || smime_scan_headers(hb, req, req_len, 1) != MCSEC_OK ||
+        (req_len >= 4 && memcmp(req, "SIP/", 4) == 0))
+        goto out; /* not a request: no answer */
+    const uint8_t *sp = memchr(req, ' ', hb->start_len);
+    const hdr_field *fr = field(hb, "from", "f"), *ci = field(hb, "call-id", "i");
+    if (!sp || !copy_val(r.method, sizeof r.method, req, (size_t)(sp - req)) || !fr || !ci ||
+        !field(hb, "via", "v") || !field(hb, "cseq", NULL) ||
+        !uri_of(r.from, sizeof r.from, req + fr->val_off, fr->val_len) ||
+        !copy_val(r.call_id, sizeof r.call_id, req + ci->val_off, ci->val_len))
+        goto out;
+
+    if (strcmp(r.method, "REGISTER") == 0) {
+        const hdr_field *ex = field(hb, "expires", NULL);
+        if (ex && ex->val_len == 1 && req[ex->val_off] == '0')
+            r.keys_removed = mcsec_mcptt_cek_remove_owner(srv->cache, r.from); /* log-off */
+    } else if (strcmp(r.method, "BYE") == 0) {
+        r.keys_removed = mcsec_mcptt_cek_remove_session(srv->cache, r.call_id);
+    } else if (strcmp(r.method, "INVITE") == 0 || strcmp(r.method, "MESSAGE") == 0) {
+        int is_invite = r.method[0] == 'I';
+        if ((why = mcsec_mcptt_parse_parts(ps, req, req_len)) != MCSEC_OK)
+            goto answer;
+        int sdp = mcsec_mcptt_find_part(ps, "application/sdp");
+        if (sdp >= 0) {
+            int k = open_mikey(&mo, &why, srv, req + ps->part[sdp].body_off, ps->part[sdp].body_len,
+                               r.from, now);
+            if (k < 0) {
+                status = why == MCSEC_ERR_RECIPIENT || why == MCSEC_ERR_VERIFY ? 403 : 488;
+                reason = status == 403 ? "Forbidden" : "Not Acceptable Here";
+                goto answer;
+            }
+            have_mikey = k;
+        }
+        lookup_ctx l = { .srv = srv, .fresh = have_mikey ? &mo : NULL, .owner = r.from,
+                         .session = is_invite ? r.call_id : NULL, .now = now };
+        mcsec_smime_unprotect_opts uo = { .trust_pem = srv->trust_pem, .trust_pem_len = srv->trust_pem_len,
+                                          .cert_pem = srv->cert_pem, .cert_pem_len = srv->cert_pem_len,
+                                          .key_pem = srv->key_pem, .key_pem_len = srv->key_pem_len,
+                                          .kek_lookup = lookup, .kek_lookup_ctx = &l };
+        mcsec_smime_info info;
+        size_t cl = req_len + 4096;
+        why = MCSEC_ERR_NOMEM;
+        if (!(clear = malloc(cl)))
+            goto answer;
+        if ((why = mcsec_mcptt_unprotect(clear, &cl, &info, req, req_len, &uo)) != MCSEC_OK) {
+            if (why == MCSEC_ERR_RECIPIENT && l.why == MCSEC_ERR_HTTP)
+                why = l.why;
+            goto answer;
+        }
+        r.smime_flags = info.flags;
+        memcpy(r.signer, info.signer, sizeof r.signer);
+        r.cek_id_len = info.kek_id_len;
+        memcpy(r.cek_id, info.kek_id, info.kek_id_len);
+        r.path = info.kek_id_len ? l.path : (info.flags & MCSEC_SMIME_ENCRYPTED) ? MCSEC_MCPTT_PATH_CERT : 0;
+        /* the identities, from the unprotected mcptt-info part */
+        if ((why = mcsec_mcptt_parse_parts(ps, clear, cl)) != MCSEC_OK)
+            goto answer;
+        int ip = mcsec_mcptt_find_part(ps, MCSEC_MCPTT_INFO_TYPE);
+        if (ip >= 0 && (why = mcsec_mcptt_info_ids(r.ids, &r.n_ids, clear + ps->part[ip].body_off,
+                                                    ps->part[ip].body_len)) != MCSEC_OK)
+            goto answer;
+        /* accepted: now, and only now, keep the new key */
+        if (have_mikey) {
+            mcsec_mcptt_cek e;
+            memset(&e, 0, sizeof e);
+            e.id_len = 4;
+            for (int i = 0; i < 4; i++)
+                e.id[i] = (uint8_t)(mo.key_id >> (24 - 8 * i));
+            memcpy(e.key, mo.key, mo.key_len);
+            e.key_len = mo.key_len;
+            memcpy(e.owner, r.from, strlen(r.from) + 1);
+            if (is_invite)
+                memcpy(e.session, r.call_id, strlen(r.call_id) + 1);
+            e.path = MCSEC_MCPTT_PATH_MIKEY;
+            why = mcsec_mcptt_cek_put(srv->cache, &e, now);
+            mcsec_wipe(&e, sizeof e);
+            if (why)
+                goto answer;
+            r.new_key = 1;
+        }
+    } else {
+        status = 405;
+        reason = "Method Not Allowed";
+    }
+answer:
+    if (why != MCSEC_OK && status == 200)
+        status = status_of(why, &reason);
+    r.status = status;
+    r.err = why;
+    *resp_len = cap;
+    err = respond(resp, resp_len, hb, status, reason);
+    if (err)
+        *resp_len = 0;
+out:
+    mcsec_mikey_opened_wipe(&mo);
+    if (clear) {
+        mcsec_wipe(clear, req_len + 4096);
+        free(clear);
+    }
+    free(hb);
+    free(ps);
+    if (res)
+        *res = r;
+    mcsec_wipe(&r, sizeof r);
+    return err;
+}
