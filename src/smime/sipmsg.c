@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
 
 int smime_ieq(const uint8_t *a, size_t n, const char *b)
 {
@@ -208,14 +211,54 @@ mcsec_err smime_scan_sip(hdr_block *hb, const uint8_t *sip, size_t len, mcsec_er
     return err;
 }
 
+/* 1 if the header line (len octets, no line end) is named full or compact
+ * (case-insensitive, optional whitespace before the colon). */
+static int smime_header_is(const uint8_t *line, size_t len, const char *full, const char *compact)
+{
+    size_t n = 0;
+    while (n < len && line[n] != ':' && line[n] != ' ' && line[n] != '\t')
+        n++;
+    size_t k = n;
+    while (k < len && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    if (k >= len || line[k] != ':')
+        return 0;
+    const char *names[2] = { full, compact };
+    for (int j = 0; j < 2; j++) {
+        if (strlen(names[j]) != n)
+            continue;
+        size_t x = 0;
+        while (x < n && (line[x] | 0x20) == names[j][x])
+            x++;
+        if (x == n)
+            return 1;
+    }
+    return 0;
+}
+
 /* libosip2 fills its header parser table once (parser_init); it is never
  * modified afterwards, so concurrent parsing is safe. */
 static pthread_once_t osip_once = PTHREAD_ONCE_INIT;
 static int osip_ready;
 
+static void osip_quiet(const char *file, int line, osip_trace_level_t level, const char *fmt, va_list ap)
+{
+    (void)file;
+    (void)line;
+    (void)level;
+    (void)fmt;
+    (void)ap;
+}
+
 static void osip_setup(void)
 {
     osip_ready = parser_init() == 0;
+    /* libosip2 prints parse errors on stdout unless a trace function is
+     * set; ours are return codes, and a server must not let a remote sender
+     * write to its terminal. libosip2's trace sink is its own process-wide
+     * setting: an application that wants libosip2's traces sets its own
+     * function after its first mcsec S/MIME call. */
+    osip_trace_initialize_func(END_TRACE_LEVEL, osip_quiet);
 }
 
 mcsec_err smime_osip_check(const uint8_t *buf, size_t len)
@@ -223,11 +266,51 @@ mcsec_err smime_osip_check(const uint8_t *buf, size_t len)
     pthread_once(&osip_once, osip_setup);
     if (!osip_ready)
         return MCSEC_ERR_INTERNAL;
-    osip_message_t *m = NULL;
-    if (osip_message_init(&m) != 0)
+    /* libosip2 sees the start line and the headers only, without
+     * Content-Type and Content-Length (checked by our own code): it would
+     * otherwise parse the body, and libosip2 5.3 leaks memory on some
+     * malformed multipart bodies (found by fuzz_mcptt), which a remote sender
+     * could trigger at will. */
+    uint8_t *h = malloc(len + 1);
+    if (h == NULL)
         return MCSEC_ERR_NOMEM;
-    int rc = osip_message_parse(m, (const char *)buf, len);
+    size_t hn = 0, i = 0;
+    int skipping = 0;
+    while (i < len) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n')
+            e++;
+        size_t next = e < len ? e + 1 : e, ll = e - i;
+        if (ll > 0 && buf[e - 1] == '\r')
+            ll--;
+        if (ll == 0) { /* the blank line ends the headers */
+            memcpy(h + hn, buf + i, next - i);
+            hn += next - i;
+            break;
+        }
+        if (buf[i] == ' ' || buf[i] == '\t') { /* a folded continuation line */
+            if (!skipping) {
+                memcpy(h + hn, buf + i, next - i);
+                hn += next - i;
+            }
+        } else {
+            skipping = i > 0 && (smime_header_is(buf + i, ll, "content-type", "c") ||
+                                 smime_header_is(buf + i, ll, "content-length", "l"));
+            if (!skipping) {
+                memcpy(h + hn, buf + i, next - i);
+                hn += next - i;
+            }
+        }
+        i = next;
+    }
+    osip_message_t *m = NULL;
+    if (osip_message_init(&m) != 0) {
+        free(h);
+        return MCSEC_ERR_NOMEM;
+    }
+    int rc = osip_message_parse(m, (const char *)h, hn);
     mcsec_err err = MCSEC_OK;
+    free(h);
     if (rc != 0 || (m->status_code == 0 && (!m->sip_method || !m->req_uri)) ||
         (m->status_code != 0 && (m->status_code < 100 || m->status_code > 699)))
         err = MCSEC_ERR_MALFORMED;
