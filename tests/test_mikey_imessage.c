@@ -1,6 +1,7 @@
 /* MIKEY-SAKKE I_MESSAGE create/open: round trips for GMK, PCK, CSK and CEK;
  * rejection of a flipped bit anywhere in the signed part, a wrong responder,
  * an expired or future timestamp, a replay, and truncation at every offset. */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include "mcsec/eccsi.h"
@@ -181,5 +182,32 @@ int main(void)
     p.ntp_time = T0;
     len = 100;
     TU_CHECK_ERR(mcsec_mikey_create(msg, &len, &p, NULL), MCSEC_ERR_BUFFER);
+
+    /* TS 33.180 E.7 identity hiding: IDRuidi/IDRuidr carry the UIDs, no URI
+     * of either user is in the message, and bob still opens it */
+    p.hide_initiator = p.hide_responder = 1;
+    len = sizeof msg;
+    TU_CHECK_ERR(mcsec_mikey_create(msg, &len, &p, NULL), MCSEC_OK);
+    TU_CHECK(memmem(msg, len, "alice", 5) == NULL && memmem(msg, len, "bob", 3) == NULL);
+    mcsec_mikey_msg dm;
+    TU_CHECK_ERR(mcsec_mikey_decode(&dm, msg, len), MCSEC_OK);
+    const mcsec_mikey_idr *hi = mcsec_mikey_find_idr(&dm, MCSEC_MIKEY_ROLE_UIDI);
+    const mcsec_mikey_idr *hr = mcsec_mikey_find_idr(&dm, MCSEC_MIKEY_ROLE_UIDR);
+    uint8_t ua[32], ub[32];
+    TU_CHECK_ERR(mcsec_uid_compute(ua, alice.uri, strlen(alice.uri), kms.uri, strlen(kms.uri), kms.period_len,
+                                   kms.period_offset, (T0 - kms.period_offset) / kms.period_len), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_uid_compute(ub, bob.uri, strlen(bob.uri), kms.uri, strlen(kms.uri), kms.period_len,
+                                   kms.period_offset, (T0 - kms.period_offset) / kms.period_len), MCSEC_OK);
+    TU_CHECK(hi != NULL && hi->len == 32 && memcmp(hi->data, ua, 32) == 0);
+    TU_CHECK(hr != NULL && hr->len == 32 && memcmp(hr->data, ub, 32) == 0);
+    TU_CHECK(mcsec_mikey_find_idr(&dm, MCSEC_MIKEY_ROLE_I) == NULL && mcsec_mikey_find_idr(&dm, MCSEC_MIKEY_ROLE_R) == NULL);
+    static mcsec_mikey_replay_cache rc2;
+    TU_CHECK_ERR(open_as(&o, &bob, msg, len, T0 + 1, &rc2), MCSEC_OK);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", ua[i]);
+    TU_CHECK(strcmp(o.initiator, hex) == 0 && o.key_len == 16 && memcmp(o.key, key, 16) == 0);
+    mcsec_mikey_opened_wipe(&o);
+    TU_CHECK_ERR(open_as(&o, &alice, msg, len, T0 + 1, NULL), MCSEC_ERR_RECIPIENT);
     return tu_finish("test_mikey_imessage");
 }

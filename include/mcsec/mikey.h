@@ -263,6 +263,11 @@ typedef struct mcsec_mikey_create_params {
     uint64_t ntp_time;             /* the T payload, NTP seconds */
     const uint8_t *rand;           /* 16 octets, or NULL to draw from rng */
     const mcsec_mikey_key_params *kp; /* NULL: key type, status "not revoked", no text/groups */
+    /* TS 33.180 E.7 identity hiding: IDRi / IDRr carry the UID (roles 8 / 9)
+     * instead of the URI. A hidden initiator must send its MC Service ID to
+     * the responder encrypted in the same SIP message (§5.2.6); the responder
+     * compares its UID with the opened "initiator" (then the UID in hex). */
+    int hide_initiator, hide_responder;
 } mcsec_mikey_create_params;
 
 /* Builds a signed MIKEY-SAKKE I_MESSAGE (RFC 6509 §2.1, TS 33.180 Annex E):

@@ -56,6 +56,18 @@ static void w_idr(writer *w, uint8_t next, uint8_t role, const char *uri)
     w_bytes(w, uri, l);
 }
 
+/* An IDR payload carrying a UID in place of the identity (TS 33.180 E.7:
+ * roles IDRuidi 8 / IDRuidr 9; ID type 1 as in the interoperable messages,
+ * mikey.md §4.3). */
+static void w_idr_uid(writer *w, uint8_t next, uint8_t role, const uint8_t uid[32])
+{
+    w_be(w, next, 1);
+    w_be(w, role, 1);
+    w_be(w, 1, 1);
+    w_be(w, 32, 2);
+    w_bytes(w, uid, 32);
+}
+
 static int uri_ok(const char *u)
 {
     return u && u[0] && strlen(u) <= MCSEC_MIKEY_MAX_URI;
@@ -170,8 +182,15 @@ mcsec_err mcsec_mikey_create(uint8_t *out, size_t *out_len, const mcsec_mikey_cr
         w_be(&w, MCSEC_MIKEY_PT_IDR, 1);
         w_be(&w, sizeof rand, 1);
         w_bytes(&w, rand, sizeof rand);
-        w_idr(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_I, p->initiator);
-        w_idr(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_R, p->responder);
+        /* TS 33.180 E.7 / §5.2.6: a hidden MC Service ID is replaced by its UID */
+        if (p->hide_initiator)
+            w_idr_uid(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_UIDI, uid_i);
+        else
+            w_idr(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_I, p->initiator);
+        if (p->hide_responder)
+            w_idr_uid(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_UIDR, uid_r);
+        else
+            w_idr(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_R, p->responder);
         w_idr(&w, MCSEC_MIKEY_PT_IDR, MCSEC_MIKEY_ROLE_KMSI, p->kms_i->uri);
         w_idr(&w, with_map ? MCSEC_MIKEY_PT_SP : MCSEC_MIKEY_PT_SAKKE, MCSEC_MIKEY_ROLE_KMSR, p->kms_r->uri);
         if (with_map) {
