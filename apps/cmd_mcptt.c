@@ -29,6 +29,7 @@ static const char mcptt_help[] =
     "                          [--store P] [--kms-url U --token T|@F --ca F]\n"
     "                          [--sign --cert C --key K] [--encrypt-to-server]\n"
     "                          [--calling ID] [--called ID] [--group ID] [--body-file F]\n"
+    "                          [--mcptt-id URI]\n"
     "                          [--state F] [--out F] [--base64]\n"
     "       mcsec mcptt client bye --proxy ADDR:PORT --state F\n"
     "       mcsec mcptt client logoff --proxy ADDR:PORT --from URI --to PSI\n"
@@ -52,6 +53,8 @@ static const char mcptt_help[] =
     "         it (--sign). --state F saves the key and dialog for later bodies\n"
     "         (--reuse F: a MESSAGE whose whole body is protected under the saved\n"
     "         key) and for bye. --out F writes the request instead of sending it.\n"
+    "         The CEK I_MESSAGE is signed with the keys of --mcptt-id (default:\n"
+    "         --from) and names it only by its UID (TS 33.180 E.7 identity hiding).\n"
     "         Prints {\"status\", \"call_id\", \"cek_id\"}; exit 0 on 2xx, 1 on another\n"
     "         final answer, 2 on no answer or bad usage.\n"
     "bye      ends the session of --state F; logoff de-registers --from at PSI;\n"
@@ -124,7 +127,7 @@ static mcsec_err fetch_from_kms(void *ctx, mcsec_mcptt_cek *c)
     if (err == MCSEC_OK) {
         memcpy(c->key, cek.cek, sizeof cek.cek);
         c->key_len = sizeof cek.cek;
-        snprintf(c->owner, sizeof c->owner, "%s", cek.initiator);
+        snprintf(c->creator, sizeof c->creator, "%s", cek.initiator);
         c->expires = cek.expires;
         c->path = MCSEC_MCPTT_PATH_KMS;
     } else if (err == MCSEC_ERR_HTTP && st.http_status == 404) {
@@ -478,7 +481,10 @@ static int mikey_cek(cli_args *a, const mcsec_keystore *ks, const char *from, co
     memcpy(kms.zt, ks->cert.pub_enc_key, sizeof kms.zt);
     mcsec_mikey_create_params p = { .type = MCSEC_KEY_PURPOSE_CEK, .key = ssv, .key_id = id,
                                     .initiator = from, .responder = to, .kms_i = &kms, .kms_r = &kms,
-                                    .ssk = k->ssk, .pvt = k->pvt, .ntp_time = now, .rand = rnd };
+                                    .ssk = k->ssk, .pvt = k->pvt, .ntp_time = now, .rand = rnd,
+                                    /* TS 33.180 E.7: our MC Service ID travels as its UID; the
+                                     * server learns it from the encrypted mcptt-info */
+                                    .hide_initiator = 1 };
     size_t n = sizeof msg, bn = b64_cap;
     mcsec_err err = mcsec_mikey_create(msg, &n, &p, NULL);
     if (!err)
@@ -590,6 +596,11 @@ static int do_send(cli_args *a)
             conn.cfg.kms_uri = ks->cert.kms_uri; /* the KMS of our key store */
     }
     const char *calling = cli_opt(a, "calling"), *called = cli_opt(a, "called"), *group = cli_opt(a, "group");
+    /* the MC Service ID that holds the keys (TS 33.180: UIDs are of the MCPTT
+     * ID, not of the SIP URI in From) */
+    const char *mcptt_id = cli_opt(a, "mcptt-id");
+    if (!mcptt_id)
+        mcptt_id = s.from;
     if (!rc)
         rc = cli_check_unused(a);
     if (!rc && cek && !strcmp(cek, "none") && !to_server && !sign) {
@@ -601,7 +612,7 @@ static int do_send(cli_args *a)
         rc = CLI_USAGE;
     /* the key */
     if (!rc && cek && !strcmp(cek, "mikey"))
-        rc = mikey_cek(a, ks, s.from, s.to, mikey, sizeof mikey, &s);
+        rc = mikey_cek(a, ks, mcptt_id, s.to, mikey, sizeof mikey, &s);
     if (!rc && cek && !strcmp(cek, "kms")) {
         mcsec_kms_cek k;
         mcsec_kmsclient_status st = { 0 };

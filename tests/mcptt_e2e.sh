@@ -32,7 +32,9 @@ ALICE=sip:alice@example.org BOB=sip:bob@example.org
 SPORT=$(freeport) PPORT=$(freeport)
 PSI=sip:mcptt-server@127.0.0.1:$SPORT
 PROXY=127.0.0.1:$PPORT
-# MCPTT identities: only ever inside protected bodies
+# MCPTT identities (MC Service IDs): they hold the KMS keys and appear only
+# inside protected bodies; the I_MESSAGEs name them by UID only (TS 33.180
+# E.7). The SIP From URIs above are the users' public SIP identities.
 A_ID=sip:alice.mcptt@mcx.example.org B_ID=sip:bob.mcptt@mcx.example.org
 GROUP=sip:fire-brigade-7@mcx.example.org CALLED=sip:dispatch.mcptt@mcx.example.org
 
@@ -53,7 +55,7 @@ for _ in $(seq 100); do
 done
 URL=https://127.0.0.1:$KPORT
 tok() { "$MCSEC" idm token --key "$T/idm.key" --iss $ISS --aud $AUD --id "$1"; }
-tok $ALICE >"$T/ta"; tok $BOB >"$T/tb"; tok "$PSI" >"$T/ts"
+tok $A_ID >"$T/ta"; tok $B_ID >"$T/tb"; tok "$PSI" >"$T/ts"
 for u in alice:ta bob:tb srv:ts; do
   "$MCSEC" kms fetch --url "$URL" --token "@$T/${u#*:}" --ca "$T/tls.crt" --store "$T/${u%%:*}.ks" >/dev/null
   check $? 0 "kms fetch ${u%%:*}"
@@ -77,7 +79,7 @@ send() { "$MCSEC" mcptt client send --proxy $PROXY --to "$PSI" "$@"; }
 echo "text for the dispatcher" >"$T/body.txt"
 
 # 1. #14: alice's CEK over MIKEY-SAKKE in the SDP of an INVITE; identities protected under it
-out=$(send --from $ALICE --store "$T/alice.ks" --cek mikey --method INVITE --calling $A_ID --called $CALLED \
+out=$(send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --method INVITE --calling $A_ID --called $CALLED \
   --group $GROUP --body-file "$T/body.txt" --state "$T/alice.session")
 check $? 0 "INVITE with a MIKEY CEK: 200"
 has "$out" '"status": 200' "client sees 200"
@@ -94,7 +96,7 @@ check $? 0 "later MESSAGE under the session key"
 has "$(last)" "\"method\": \"MESSAGE\".*\"path\": \"mikey\".*\"cek_id\": \"$CID\"\|\"cek_id\": \"$CID\".*\"path\": \"mikey\"" "server: old key, MIKEY path"
 
 # 2. #13: bob's KMS-managed CEK for the server's PSI; the server fetches it by ID
-out=$(send --from $BOB --store "$T/bob.ks" --cek kms --kms-url "$URL" --token "@$T/tb" --ca "$T/tls.crt" --calling $B_ID \
+out=$(send --from $BOB --mcptt-id $B_ID --store "$T/bob.ks" --cek kms --kms-url "$URL" --token "@$T/tb" --ca "$T/tls.crt" --calling $B_ID \
   --called $CALLED --state "$T/bob.keys")
 check $? 0 "MESSAGE under a KMS CEK: 200"
 KID=$(sed -n 's/.*"cek_id": "\([0-9a-f]*\)".*/\1/p' <<<"$out")
@@ -112,27 +114,27 @@ kill $SPID; wait $SPID 2>/dev/null
   --key "$T/srv.key" --trust "$T/alice.crt" --log "$T/server.jsonl" 2>"$T/server.err" &
 SPID=$!
 for _ in $(seq 50); do grep -q listening "$T/server.err" 2>/dev/null && break; sleep 0.1; done
-out=$(send --from $ALICE --store "$T/alice.ks" --cek mikey --sign --cert "$T/alice.crt" --key "$T/alice.key" \
+out=$(send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --sign --cert "$T/alice.crt" --key "$T/alice.key" \
   --calling $A_ID --called $CALLED)
 check $? 0 "signed + MIKEY CEK: 200"
 l=$(last)
 has "$l" '"signed": true, "trusted": true' "server: signature verified and trusted"
 has "$l" '"signer": "alice"' "server: the signer"
 # untrusted signer
-send --from $ALICE --store "$T/alice.ks" --cek mikey --sign --cert "$T/mallory.crt" --key "$T/mallory.key" \
+send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --sign --cert "$T/mallory.crt" --key "$T/mallory.key" \
   --calling $A_ID >/dev/null 2>"$T/err"
 check $? 1 "untrusted signer: rejected"
 has "$(cat "$T/err")" "403" "untrusted signer: 403"
 has "$(last)" '"status": 403' "server logged the 403"
 # 4. the certificate path: encrypted to the server certificate from KmsInit (KTRI), signed
-out=$(send --from $ALICE --store "$T/alice.ks" --cek none --encrypt-to-server --sign --cert "$T/alice.crt" \
+out=$(send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek none --encrypt-to-server --sign --cert "$T/alice.crt" \
   --key "$T/alice.key" --calling $A_ID --called $CALLED)
 check $? 0 "encrypted to the server certificate: 200"
 l=$(last)
 has "$l" '"path": "cert"' "server: certificate path"
 has "$l" "\"identities\": \[\"$CALLED\", \"$A_ID\"\]" "server: identities via KTRI"
 # unsigned while trust is required
-send --from $ALICE --store "$T/alice.ks" --cek none --encrypt-to-server --calling $A_ID >/dev/null 2>&1
+send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek none --encrypt-to-server --calling $A_ID >/dev/null 2>&1
 check $? 1 "unsigned body where a signature is required: rejected"
 
 # back to the server without --trust for the rest
@@ -143,7 +145,7 @@ SPID=$!
 for _ in $(seq 50); do grep -q listening "$T/server.err" 2>/dev/null && break; sleep 0.1; done
 
 # 5. rejections over the wire
-send --from $ALICE --store "$T/alice.ks" --cek mikey --method INVITE --calling $A_ID --called $CALLED \
+send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --method INVITE --calling $A_ID --called $CALLED \
   --state "$T/s2" >/dev/null
 check $? 0 "second session"
 send --reuse "$T/s2" --calling $A_ID --out "$T/later.sip"
@@ -192,7 +194,7 @@ check $? 1 "body under a torn-down session key: refused"
 has "$(cat "$T/err")" "493" "after BYE: 493"
 
 # 7. log-off: a MESSAGE-scoped MIKEY key of alice (no session) and bob's KMS key survive until log-off
-send --from $ALICE --store "$T/alice.ks" --cek mikey --calling $A_ID --state "$T/s3" >/dev/null
+send --from $ALICE --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --calling $A_ID --state "$T/s3" >/dev/null
 check $? 0 "a key outside any session"
 send --reuse "$T/s3" --calling $A_ID >/dev/null
 check $? 0 "used again"
@@ -209,6 +211,18 @@ check $? 0 "bob's KMS key is not affected by alice's log-off (fetched again by I
 "$MCSEC" mcptt client send --proxy nonsense --to x >/dev/null 2>&1
 check $? 2 "bad --proxy: usage error"
 check "$("$MCSEC" mcptt --help | head -1 | cut -c1-18)" "usage: mcsec mcptt" "--help"
+
+# a key must come from the requester: alice's own keys (MIKEY, signed for A_ID
+# and naming it only by UID; or her KMS CEK) cannot carry a request that
+# claims to be bob's (From bob, calling identity B_ID)
+send --from $BOB --mcptt-id $A_ID --store "$T/alice.ks" --cek mikey --calling $B_ID >/dev/null 2>"$T/err"
+check $? 1 "MIKEY key of another MCPTT ID: rejected"
+has "$(cat "$T/err")" "403" "MIKEY key of another MCPTT ID: 403"
+send --from $BOB --store "$T/alice.ks" --cek kms --kms-url "$URL" --token "@$T/ta" --ca "$T/tls.crt" \
+  --calling $B_ID >/dev/null 2>"$T/err"
+check $? 1 "KMS CEK created by another MCPTT ID: rejected"
+has "$(cat "$T/err")" "403" "KMS CEK created by another MCPTT ID: 403"
+hasnt "$(last)" "identities" "impersonation: nothing recovered"
 
 # 8. what the proxy saw: no MCPTT identity in the capture, as octets or as decoded SIP
 sleep 0.5

@@ -211,7 +211,8 @@ static mcsec_err fetch(void *ctx, mcsec_mcptt_cek *c)
         return MCSEC_ERR_NOT_FOUND;
     memset(c->key, 0x5A, 32);
     c->key_len = 32;
-    snprintf(c->owner, sizeof c->owner, "%s", f->creator);
+    snprintf(c->creator, sizeof c->creator, "%s", f->creator);
+    snprintf(c->owner, sizeof c->owner, "%s", "sip:someone-else@example.org"); /* must not stick */
     c->expires = 0;
     c->path = MCSEC_MCPTT_PATH_KMS;
     return MCSEC_OK;
@@ -248,13 +249,20 @@ static void test_cache(void)
     memset(kid16, 0xC5, 16);
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", "call-3", 2000), MCSEC_OK);
     TU_CHECK(got.key[0] == 0x5A && got.path == MCSEC_MCPTT_PATH_KMS && strcmp(got.session, "call-3") == 0);
+    TU_CHECK(strcmp(got.owner, "sip:alice@example.org") == 0 && strcmp(got.creator, f.creator) == 0);
     int before = f.calls;
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2001), MCSEC_OK);
     TU_CHECK(f.calls == before);
     TU_CHECK(mcsec_mcptt_cek_remove_owner(c, "sip:alice@example.org") == 1);
-    /* the KMS says carol created it: not alice's key */
-    f.creator = "sip:carol@example.org";
+    /* the creator is reported for the server's check against the decrypted
+     * identities; a key with no creator is refused; remove by ID */
+    f.creator = "";
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2002), MCSEC_ERR_NOT_FOUND);
+    f.creator = "sip:carol@example.org";
+    TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2002), MCSEC_OK);
+    TU_CHECK(strcmp(got.creator, "sip:carol@example.org") == 0);
+    TU_CHECK(mcsec_mcptt_cek_remove_id(c, kid16, 16) == 1);
+    TU_CHECK(mcsec_mcptt_cek_remove_id(c, kid16, 16) == 0);
     /* full */
     mcsec_mcptt_cek_cache_init(c, NULL, NULL, 600);
     int full = 1;

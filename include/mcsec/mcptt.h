@@ -158,15 +158,18 @@ typedef struct mcsec_mcptt_cek {
     size_t id_len;
     uint8_t key[32];             /* secret */
     size_t key_len;              /* 16 or 32 */
-    char owner[MCSEC_MCPTT_MAX_URI + 1];   /* the client the key belongs to */
+    char owner[MCSEC_MCPTT_MAX_URI + 1];   /* the client the key belongs to (its SIP From URI) */
+    char creator[MCSEC_MCPTT_MAX_URI + 1]; /* the MC Service ID that created it (the KMS CEK's
+                                              initiator; checked against the request's identities) */
     char session[MCSEC_MCPTT_MAX_URI + 1]; /* Call-ID of the session it was set up in, or "" */
     int64_t expires;             /* Unix seconds */
     int path;                    /* MCSEC_MCPTT_PATH_* */
 } mcsec_mcptt_cek;
 
-/* Fills key, key_len, owner (the URI that created the key), expires and
- * path of c for c->id (c->owner holds the expected owner, c->session the
- * session). MCSEC_OK, or an error (MCSEC_ERR_NOT_FOUND, a KMS refusal ...). */
+/* Fills key, key_len, creator (the MC Service ID that created the key),
+ * expires and path of c for c->id (c->owner holds the client asking, which
+ * the fetch must leave as it is; c->session the session). MCSEC_OK, or an
+ * error (MCSEC_ERR_NOT_FOUND, a KMS refusal ...). */
 typedef mcsec_err (*mcsec_mcptt_cek_fetch_fn)(void *ctx, mcsec_mcptt_cek *c);
 
 /* Plain data: a fixed table, no allocation; init, then wipe after use. */
@@ -192,7 +195,10 @@ MCSEC_API mcsec_err mcsec_mcptt_cek_put(mcsec_mcptt_cek_cache *c, const mcsec_mc
 
 /* The live entry for id owned by owner into *out (wipe it after use). An
  * expired entry is removed first. On a miss the fetch callback is asked
- * (with owner and session), its key must belong to owner, and it is added.
+ * (with owner and session) and its key is added for owner; the caller checks
+ * the key's creator against the identities of the request (the server does,
+ * after decryption) and removes the key with mcsec_mcptt_cek_remove_id if
+ * they do not match.
  * Errors: MCSEC_ERR_ARG, MCSEC_ERR_NOT_FOUND (unknown, expired, or another
  * owner's), the callback's error, those of mcsec_mcptt_cek_put. */
 MCSEC_API mcsec_err mcsec_mcptt_cek_get(mcsec_mcptt_cek_cache *c, mcsec_mcptt_cek *out,
@@ -203,6 +209,7 @@ MCSEC_API mcsec_err mcsec_mcptt_cek_get(mcsec_mcptt_cek_cache *c, mcsec_mcptt_ce
  * every expired key; each returns how many were removed. */
 MCSEC_API size_t mcsec_mcptt_cek_remove_session(mcsec_mcptt_cek_cache *c, const char *session);
 MCSEC_API size_t mcsec_mcptt_cek_remove_owner(mcsec_mcptt_cek_cache *c, const char *owner);
+MCSEC_API size_t mcsec_mcptt_cek_remove_id(mcsec_mcptt_cek_cache *c, const uint8_t *id, size_t id_len);
 MCSEC_API size_t mcsec_mcptt_cek_expire(mcsec_mcptt_cek_cache *c, int64_t now);
 
 /* ---- the server ------------------------------------------------------------ */

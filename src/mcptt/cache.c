@@ -98,9 +98,12 @@ mcsec_err mcsec_mcptt_cek_get(mcsec_mcptt_cek_cache *c, mcsec_mcptt_cek *out, co
     if (session)
         memcpy(e.session, session, strlen(session) + 1);
     mcsec_err err = c->fetch(c->fetch_ctx, &e);
-    if (err == MCSEC_OK && (!memchr(e.owner, 0, sizeof e.owner) || strcmp(e.owner, owner) != 0 ||
+    if (err == MCSEC_OK && (!memchr(e.creator, 0, sizeof e.creator) || !e.creator[0] ||
                             !same_id(&e, id, id_len)))
-        err = MCSEC_ERR_NOT_FOUND; /* the KMS says someone else created it */
+        err = MCSEC_ERR_NOT_FOUND;
+    /* the key is held for the client that asked, whatever the callback did */
+    memset(e.owner, 0, sizeof e.owner);
+    memcpy(e.owner, owner, strlen(owner) + 1);
     if (err == MCSEC_OK && e.expires > 0 && e.expires <= now)
         err = MCSEC_ERR_NOT_FOUND;
     if (err == MCSEC_OK)
@@ -119,6 +122,19 @@ static size_t remove_if(mcsec_mcptt_cek_cache *c, const char *v, int by_session)
         return 0;
     for (size_t i = 0; i < MCSEC_MCPTT_CEK_SLOTS; i++)
         if (c->used[i] && strcmp(by_session ? c->slot[i].session : c->slot[i].owner, v) == 0) {
+            drop(c, i);
+            k++;
+        }
+    return k;
+}
+
+size_t mcsec_mcptt_cek_remove_id(mcsec_mcptt_cek_cache *c, const uint8_t *id, size_t id_len)
+{
+    size_t k = 0;
+    if (!c || !id)
+        return 0;
+    for (size_t i = 0; i < MCSEC_MCPTT_CEK_SLOTS; i++)
+        if (c->used[i] && same_id(&c->slot[i], id, id_len)) {
             drop(c, i);
             k++;
         }

@@ -105,6 +105,7 @@ typedef struct lookup_ctx {
     const char *owner, *session;
     int64_t now;
     int path;
+    char creator[MCSEC_MCPTT_MAX_URI + 1]; /* of a cached or fetched key */
     mcsec_err why;
 } lookup_ctx;
 
@@ -126,6 +127,7 @@ static mcsec_err lookup(void *ctx, uint8_t kek[32], size_t *kek_len, const uint8
         memcpy(kek, e.key, e.key_len);
         *kek_len = e.key_len;
         l->path = e.path;
+        memcpy(l->creator, e.creator, sizeof l->creator);
     } else {
         l->why = err;
     }
@@ -136,7 +138,7 @@ static mcsec_err lookup(void *ctx, uint8_t kek[32], size_t *kek_len, const uint8
 /* Opens the MIKEY CEK I_MESSAGE of the SDP part, if any: 0 none, 1 opened,
  * -1 failed (*err). */
 static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server *srv,
-                      const uint8_t *sdp, size_t sdp_len, const char *from, int64_t now)
+                      const uint8_t *sdp, size_t sdp_len, int64_t now)
 {
     const uint8_t *end = sdp + sdp_len, *line = NULL;
     static const char tag[] = "a=key-mgmt:mikey ";
@@ -188,16 +190,47 @@ static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server 
     *err = MCSEC_ERR_UNSUPPORTED;
     if (o->type != MCSEC_KEY_PURPOSE_CEK || o->key_len != MCSEC_MIKEY_CEK_BYTES)
         goto out; /* only a CEK may key S/MIME bodies */
-    *err = MCSEC_ERR_RECIPIENT;
-    if (strcmp(o->initiator, from) != 0)
-        goto out; /* signed by someone other than the requester */
-    rc = 1;
+    rc = 1; /* who signed it is checked against the decrypted identities */
 out:
     if (rc != 1)
         mcsec_mikey_opened_wipe(o);
     free(text);
     free(msg);
     return rc;
+}
+
+/* The I_MESSAGE's signer must be the requester: its From URI or the calling
+ * MCPTT ID of the (decrypted) mcptt-info. A hidden initiator (TS 33.180 E.7:
+ * IDRuidi, reported as the hex UID) is compared as the UID of each candidate
+ * for the message's key period (§5.2.6: the ID travels encrypted in the same
+ * SIP message). */
+static int initiator_ok(const mcsec_mcptt_server *srv, const char *initiator, uint64_t ntp_time,
+                        const char *from, char ids[][MCSEC_MCPTT_MAX_URI + 1], size_t n_ids)
+{
+    const mcsec_keystore *ks = srv->ks;
+    uint64_t period;
+    int hidden = strlen(initiator) == 64 && strspn(initiator, "0123456789abcdef") == 64;
+    if (hidden && (!ks || mcsec_uid_period_no(&period, ntp_time, ks->cert.user_key_period,
+                                              ks->cert.user_key_offset) != MCSEC_OK))
+        return 0;
+    for (size_t i = 0; i <= n_ids; i++) {
+        const char *c = i < n_ids ? ids[i] : from;
+        if (!hidden) {
+            if (strcmp(initiator, c) == 0)
+                return 1;
+            continue;
+        }
+        uint8_t uid[32];
+        char hex[65];
+        if (mcsec_uid_compute(uid, c, strlen(c), ks->cert.kms_uri, strlen(ks->cert.kms_uri),
+                              ks->cert.user_key_period, ks->cert.user_key_offset, period) != MCSEC_OK)
+            continue;
+        for (int k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", uid[k]);
+        if (strcmp(hex, initiator) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 static int status_of(mcsec_err e, const char **reason)
@@ -264,8 +297,7 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
             goto answer;
         int sdp = mcsec_mcptt_find_part(ps, "application/sdp");
         if (sdp >= 0) {
-            int k = open_mikey(&mo, &why, srv, req + ps->part[sdp].body_off, ps->part[sdp].body_len,
-                               r.from, now);
+            int k = open_mikey(&mo, &why, srv, req + ps->part[sdp].body_off, ps->part[sdp].body_len, now);
             if (k < 0) {
                 status = why == MCSEC_ERR_RECIPIENT || why == MCSEC_ERR_VERIFY ? 403 : 488;
                 reason = status == 403 ? "Forbidden" : "Not Acceptable Here";
@@ -301,6 +333,19 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
         if (ip >= 0 && (why = mcsec_mcptt_info_ids(r.ids, &r.n_ids, clear + ps->part[ip].body_off,
                                                     ps->part[ip].body_len)) != MCSEC_OK)
             goto answer;
+        /* a key must come from the requester: the MIKEY signer (authenticated
+         * by ECCSI) or the KMS CEK's creator (authenticated by the KMS) is the
+         * From URI or an MCPTT ID of the decrypted mcptt-info */
+        if ((have_mikey && l.path == MCSEC_MCPTT_PATH_MIKEY &&
+             !initiator_ok(srv, mo.initiator, mo.ntp_time, r.from, r.ids, r.n_ids)) ||
+            (l.path == MCSEC_MCPTT_PATH_KMS && !initiator_ok(srv, l.creator, 0, r.from, r.ids, r.n_ids))) {
+            if (l.path == MCSEC_MCPTT_PATH_KMS)
+                mcsec_mcptt_cek_remove_id(srv->cache, r.cek_id, r.cek_id_len);
+            why = MCSEC_ERR_RECIPIENT;
+            status = 403;
+            reason = "Forbidden";
+            goto answer;
+        }
         /* accepted: now, and only now, keep the new key */
         if (have_mikey) {
             mcsec_mcptt_cek e;
