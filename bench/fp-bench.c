@@ -1,0 +1,60 @@
+/* fp-bench: the 1024-bit field operations in isolation (ns per operation,
+ * best of 7 runs of a dependent chain), for comparing the build options of
+ * the field arithmetic (MCSEC_X86_ADX=ON/OFF): the mcsec-bench rows are all
+ * bounded by these.
+ *
+ *   bench/fp-bench [ITERATIONS]      (default 200000 per run) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "math/fp.h"
+#include "math/fp2.h"
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+enum { OP_MUL, OP_SQR, OP_MULADD, OP_ADD, OP_FP2_MUL, OP_FP2_SQR, OP_N };
+static const char *const op_names[OP_N] = { "fp_mul", "fp_sqr", "fp_muladd", "fp_add",
+                                            "fp2_mul", "fp2_sqr" };
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 200000;
+    fp a, b, c, d;
+    fp_set_u64(&a, 0x123456789abcdefULL);
+    fp_set_u64(&b, 0xfedcba987654321ULL);
+    for (int i = 0; i < 5; i++) { /* full-width values */
+        fp_mul(&a, &a, &b);
+        fp_add(&b, &b, &a);
+    }
+    c = a;
+    d = b;
+    fp2 x = { a, b }, y = { c, d };
+    for (int op = 0; op < OP_N; op++) {
+        double best = 1e30;
+        for (int run = 0; run < 7; run++) {
+            double t0 = now_ns();
+            for (long i = 0; i < n; i++) {
+                switch (op) {
+                case OP_MUL: fp_mul(&a, &a, &b); break;
+                case OP_SQR: fp_sqr(&a, &a); break;
+                case OP_MULADD: fp_muladd(&a, &a, &b, &c, &d); break;
+                case OP_ADD: fp_add(&a, &a, &b); break;
+                case OP_FP2_MUL: fp2_mul(&x, &x, &y); break;
+                case OP_FP2_SQR: fp2_sqr(&x, &x); break;
+                }
+            }
+            double t = (now_ns() - t0) / n;
+            if (t < best)
+                best = t;
+        }
+        printf("%-10s %8.1f ns\n", op_names[op], best);
+    }
+    /* keep the results live */
+    return (a.v[0] ^ x.a.v[0]) == 42;
+}
