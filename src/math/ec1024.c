@@ -324,40 +324,11 @@ static uint64_t window_bits(const uint64_t *kk, int pos)
     return (x & 63) | 1;
 }
 
-/* out = the 16-limb field at offset off of entry idx of a table of n
- * entries of stride octets, by a full scan: every entry is read and AND-ed
- * with a mask that is all-ones for the wanted index only. The accumulators
- * are kept in eight 128-bit vector variables (GCC/clang vector extension,
- * lowered to SSE2 / NEON / scalar code) so that the scan streams through
- * the table without storing intermediate results. */
-typedef uint64_t ec_v2 __attribute__((vector_size(16)));
-
-static void ct_scan16(uint64_t out[FP_LIMBS], const uint8_t *base, size_t stride, size_t off,
-                      size_t n, uint64_t idx)
-{
-    ec_v2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (size_t m = 0; m < n; m++) {
-        uint64_t s = ct_mask_eq_u64(idx, m);
-        ec_v2 sel = { s, s }, t[8];
-        memcpy(t, base + m * stride + off, sizeof t);
-        a0 |= t[0] & sel;
-        a1 |= t[1] & sel;
-        a2 |= t[2] & sel;
-        a3 |= t[3] & sel;
-        a4 |= t[4] & sel;
-        a5 |= t[5] & sel;
-        a6 |= t[6] & sel;
-        a7 |= t[7] & sel;
-    }
-    ec_v2 r[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
-    memcpy(out, r, sizeof r);
-}
-
 /* e = (neg ? -1 : 1) * tbl[idx] */
 static void lookup_aff(ec_aff *e, const ec_aff *tbl, size_t n, uint64_t idx, uint64_t neg)
 {
-    ct_scan16(e->x.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, x), n, idx);
-    ct_scan16(e->y.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, y), n, idx);
+    fp_ct_lookup(&e->x, &tbl[0].x, sizeof *tbl, n, idx);
+    fp_ct_lookup(&e->y, &tbl[0].y, sizeof *tbl, n, idx);
     fp_cneg(&e->y, neg);
 }
 
