@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs mcsec-bench once and draws its result as a bar chart (PNG, gnuplot),
+# Runs mcsec-bench and draws its result as a bar chart (PNG, gnuplot),
 # mcsec next to libwolfssl per operation and peer count, log scale. Also
-# prints the Markdown table of docs/performance.md for the same run.
+# prints the Markdown table of docs/performance.md for the same run(s).
 #
 #   bench/plot.sh [BUILD_DIR] [OUT.png] [SECONDS]
 #     defaults: build, docs/performance.png, 0.5 (time budget per row and library)
-#   MCSEC_BENCH_JSON=file.json bench/plot.sh ...   draws an earlier --json output instead
+#   MCSEC_BENCH_RUNS=N bench/plot.sh ...   N runs, each row the lowest of the N
+#     medians per library (on a shared machine a single run can be inflated)
+#   MCSEC_BENCH_JSON="a.json b.json" bench/plot.sh ...   draws earlier --json
+#     outputs instead (several: the lowest per row and library, as above)
 #
 # Needs gnuplot (Debian: gnuplot-nox, in scripts/install-deps.sh).
 set -euo pipefail
@@ -19,14 +22,26 @@ command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot not found (apt-get ins
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -n "${MCSEC_BENCH_JSON:-}" ]; then
-  cp "$MCSEC_BENCH_JSON" "$tmp/bench.json"
+  n=0
+  for f in $MCSEC_BENCH_JSON; do
+    n=$((n + 1))
+    cp "$f" "$tmp/bench$n.json"
+  done
 else
-  "$build/bench/mcsec-bench" --json --seconds "$secs" >"$tmp/bench.json"
+  for n in $(seq 1 "${MCSEC_BENCH_RUNS:-1}"); do
+    "$build/bench/mcsec-bench" --json --seconds "$secs" >"$tmp/bench$n.json"
+  done
 fi
 
-# One result object per line: {"op": "x", "peers": n, "mcsec_us": a, "wolfssl_us": b|null}
-sed -n 's/.*"op": "\([a-z_]*\)", "peers": \([0-9]*\), "mcsec_us": \([-0-9.]*\), "wolfssl_us": \([-0-9.nul]*\)}.*/\1 \2 \3 \4/p' \
-  "$tmp/bench.json" >"$tmp/rows"
+# One result object per line: {"op": "x", "peers": n, "mcsec_us": a, "wolfssl_us": b|null};
+# over several runs the lowest value per row and library, in the order of the first run
+for f in "$tmp"/bench*.json; do
+  sed -n 's/.*"op": "\([a-z_]*\)", "peers": \([0-9]*\), "mcsec_us": \([-0-9.]*\), "wolfssl_us": \([-0-9.nul]*\)}.*/\1 \2 \3 \4/p' "$f"
+done | awk '{ k = $1 " " $2
+              if (!(k in m)) { order[n++] = k; m[k] = $3; w[k] = $4; next }
+              if ($3 + 0 < m[k] + 0) m[k] = $3
+              if ($4 != "null" && (w[k] == "null" || $4 + 0 < w[k] + 0)) w[k] = $4 }
+            END { for (i = 0; i < n; i++) print order[i], m[order[i]], w[order[i]] }' >"$tmp/rows"
 [ -s "$tmp/rows" ] || { echo "plot.sh: no results in the bench output" >&2; exit 1; }
 
 # gnuplot data: label, mcsec, wolfSSL ("-" when absent: not drawn)

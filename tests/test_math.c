@@ -58,6 +58,44 @@ static const mp_mod *p_mod(void)
     return &m;
 }
 
+/* Limbs drawn from 0, 2^64 - 1 and random (the carry chains of the field
+ * products at their extremes), kept below p: raw limbs (not Montgomery form),
+ * which the products take as they come. */
+static void rnd_fp_edge(fp *r)
+{
+    for (int i = 0; i < FP_LIMBS; i++) {
+        uint64_t k = rnd64() % 3;
+        r->v[i] = k == 0 ? 0 : k == 1 ? ~(uint64_t)0 : rnd64();
+    }
+    r->v[FP_LIMBS - 1] %= fp_p.v[FP_LIMBS - 1];
+}
+
+/* The field products on edge-case limb patterns against the generic
+ * Montgomery code of mp.h (which the ADX, mulq and portable products must
+ * all match bit for bit). */
+static void test_fp_edges(void)
+{
+    const mp_mod *md = p_mod();
+    for (int it = 0; it < 3000; it++) {
+        fp a, b, c, d, r1, r2, t1, t2;
+        rnd_fp_edge(&a);
+        rnd_fp_edge(&b);
+        rnd_fp_edge(&c);
+        rnd_fp_edge(&d);
+        fp_mul(&r1, &a, &b);
+        mp_mont_mul(r2.v, a.v, b.v, md);
+        TU_CHECK(fp_eq_mask(&r1, &r2));
+        fp_sqr(&r1, &c);
+        mp_mont_mul(r2.v, c.v, c.v, md);
+        TU_CHECK(fp_eq_mask(&r1, &r2));
+        fp_muladd(&r1, &a, &b, &c, &d);
+        mp_mont_mul(t1.v, a.v, b.v, md);
+        mp_mont_mul(t2.v, c.v, d.v, md);
+        mp_mod_add(r2.v, t1.v, t2.v, md);
+        TU_CHECK(fp_eq_mask(&r1, &r2));
+    }
+}
+
 static void test_fp(void)
 {
     const mp_mod *md = p_mod();
@@ -597,6 +635,7 @@ static void test_pairing(void)
 int main(void)
 {
     test_fp();
+    test_fp_edges();
     test_scalar();
     test_fp2();
     test_curve();

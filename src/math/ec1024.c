@@ -324,40 +324,11 @@ static uint64_t window_bits(const uint64_t *kk, int pos)
     return (x & 63) | 1;
 }
 
-/* out = the 16-limb field at offset off of entry idx of a table of n
- * entries of stride octets, by a full scan: every entry is read and AND-ed
- * with a mask that is all-ones for the wanted index only. The accumulators
- * are kept in eight 128-bit vector variables (GCC/clang vector extension,
- * lowered to SSE2 / NEON / scalar code) so that the scan streams through
- * the table without storing intermediate results. */
-typedef uint64_t ec_v2 __attribute__((vector_size(16)));
-
-static void ct_scan16(uint64_t out[FP_LIMBS], const uint8_t *base, size_t stride, size_t off,
-                      size_t n, uint64_t idx)
-{
-    ec_v2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (size_t m = 0; m < n; m++) {
-        uint64_t s = ct_mask_eq_u64(idx, m);
-        ec_v2 sel = { s, s }, t[8];
-        memcpy(t, base + m * stride + off, sizeof t);
-        a0 |= t[0] & sel;
-        a1 |= t[1] & sel;
-        a2 |= t[2] & sel;
-        a3 |= t[3] & sel;
-        a4 |= t[4] & sel;
-        a5 |= t[5] & sel;
-        a6 |= t[6] & sel;
-        a7 |= t[7] & sel;
-    }
-    ec_v2 r[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
-    memcpy(out, r, sizeof r);
-}
-
 /* e = (neg ? -1 : 1) * tbl[idx] */
 static void lookup_aff(ec_aff *e, const ec_aff *tbl, size_t n, uint64_t idx, uint64_t neg)
 {
-    ct_scan16(e->x.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, x), n, idx);
-    ct_scan16(e->y.v, (const uint8_t *)tbl, sizeof *tbl, offsetof(ec_aff, y), n, idx);
+    fp_ct_lookup(&e->x, &tbl[0].x, sizeof *tbl, n, idx);
+    fp_ct_lookup(&e->y, &tbl[0].y, sizeof *tbl, n, idx);
     fp_cneg(&e->y, neg);
 }
 
@@ -438,6 +409,117 @@ uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
 
 /* ---- fixed-base comb ---------------------------------------------------- */
 
+/* The combs compute on the Edwards curve x^2 + y^2 = 1 - x^2 y^2 (see
+ * ec1024.h) in extended coordinates: x = X/Z, y = Y/Z, T = X Y / Z. */
+typedef struct ed_ext {
+    fp X, Y, Z, T;
+} ed_ext;
+
+/* n (<= EC_COMB_ENTRIES) affine points of E, in place, to the Edwards model:
+ * x_E = k x (x + s) / D, y_E = s y (x - s) / D with D = s y (x + s), one
+ * inversion for all (Montgomery's trick). The points must have order q. */
+static void ed_from_aff_batch(ec_aff *t, size_t n)
+{
+    fp pre[EC_COMB_ENTRIES], den[EC_COMB_ENTRIES], acc, di, xs, u;
+    if (n == 0 || n > EC_COMB_ENTRIES)
+        return; /* callers pass public sizes in range */
+    for (size_t i = 0; i < n; i++) {
+        fp_add(&xs, &t[i].x, &ec_ed_s);
+        fp_mul(&u, &t[i].y, &ec_ed_s);
+        fp_mul(&den[i], &u, &xs);
+        if (i == 0)
+            pre[0] = den[0];
+        else
+            fp_mul(&pre[i], &pre[i - 1], &den[i]);
+    }
+    fp_inv(&acc, &pre[n - 1]);
+    for (size_t i = n; i-- > 0;) {
+        if (i > 0) {
+            fp_mul(&di, &acc, &pre[i - 1]);
+            fp_mul(&acc, &acc, &den[i]);
+        } else {
+            di = acc;
+        }
+        fp_add(&xs, &t[i].x, &ec_ed_s);
+        fp_mul(&u, &t[i].x, &ec_ed_k);
+        fp_mul(&u, &u, &xs);                    /* k x (x + s) */
+        fp_sub(&xs, &t[i].x, &ec_ed_s);
+        fp_mul(&xs, &xs, &t[i].y);
+        fp_mul(&xs, &xs, &ec_ed_s);             /* s y (x - s) */
+        fp_mul(&t[i].x, &u, &di);
+        fp_mul(&t[i].y, &xs, &di);
+    }
+    for (size_t i = 0; i < n; i++) {
+        fp_wipe(&pre[i]);
+        fp_wipe(&den[i]);
+    }
+    FP_WIPE(&acc, &di, &xs, &u);
+}
+
+/* r = a + b for b affine (x2, y2): the unified law of HWCD 2008 (a = 1,
+ * d = -1), complete on this curve. A = X1 x2, B = Y1 y2, C = d T1 x2 y2,
+ * E = (X1 + Y1)(x2 + y2) - A - B, F = Z1 - C, G = Z1 + C, H = B - A;
+ * X3 = E F, Y3 = G H, T3 = E H, Z3 = F G. */
+static void ed_madd(ed_ext *r, const ed_ext *a, const ec_aff *b)
+{
+    fp A, B, C, E, F, G, H, u;
+    fp_mul(&A, &a->X, &b->x);
+    fp_mul(&B, &a->Y, &b->y);
+    fp_mul(&u, &b->x, &b->y);
+    fp_mul(&C, &a->T, &u);          /* -C */
+    fp_add(&E, &a->X, &a->Y);
+    fp_add(&u, &b->x, &b->y);
+    fp_mul(&E, &E, &u);
+    fp_sub(&E, &E, &A);
+    fp_sub(&E, &E, &B);
+    fp_add(&F, &a->Z, &C);
+    fp_sub(&G, &a->Z, &C);
+    fp_sub(&H, &B, &A);
+    fp_mul(&r->X, &E, &F);
+    fp_mul(&r->Y, &G, &H);
+    fp_mul(&r->T, &E, &H);
+    fp_mul(&r->Z, &F, &G);
+    FP_WIPE(&A, &B, &C, &E, &F, &G, &H, &u);
+}
+
+/* r = 2a (HWCD 2008 doubling, a = 1): A = X^2, B = Y^2, C = 2 Z^2,
+ * E = (X + Y)^2 - A - B, G = A + B, F = G - C, H = A - B. */
+static void ed_dbl(ed_ext *r, const ed_ext *a)
+{
+    fp A, B, C, E, F, G, H;
+    fp_sqr(&A, &a->X);
+    fp_sqr(&B, &a->Y);
+    fp_sqr(&C, &a->Z);
+    fp_dbl(&C, &C);
+    fp_add(&E, &a->X, &a->Y);
+    fp_sqr(&E, &E);
+    fp_sub(&E, &E, &A);
+    fp_sub(&E, &E, &B);
+    fp_add(&G, &A, &B);
+    fp_sub(&F, &G, &C);
+    fp_sub(&H, &A, &B);
+    fp_mul(&r->X, &E, &F);
+    fp_mul(&r->Y, &G, &H);
+    fp_mul(&r->T, &E, &H);
+    fp_mul(&r->Z, &F, &G);
+    FP_WIPE(&A, &B, &C, &E, &F, &G, &H);
+}
+
+/* Back to E, homogeneous: x = s (Z + Y) X / D, y = k (Z + Y) Z / D with
+ * D = (Z - Y) X. The Edwards identity (0 : 1 : 1) gives (0 : 2k : 0) = O. */
+static void ed_to_proj(ec_proj *r, const ed_ext *a)
+{
+    fp w, t;
+    fp_add(&w, &a->Z, &a->Y);
+    fp_sub(&t, &a->Z, &a->Y);
+    fp_mul(&r->Z, &t, &a->X);
+    fp_mul(&t, &w, &a->X);
+    fp_mul(&r->X, &t, &ec_ed_s);
+    fp_mul(&t, &w, &a->Z);
+    fp_mul(&r->Y, &t, &ec_ed_k);
+    FP_WIPE(&w, &t);
+}
+
 void ec_comb_init(ec_comb *c, const ec_aff *B)
 {
     ec_jac cur, jb[2 * EC_COMB_H], lvl[EC_COMB_ENTRIES / 2];
@@ -482,11 +564,12 @@ void ec_comb_init(ec_comb *c, const ec_aff *B)
             }
             ec_jac_batch_to_aff(&c->t[j][lo], lvl, (size_t)lo);
         }
+        ed_from_aff_batch(c->t[j], EC_COMB_ENTRIES);
     }
 }
 
 /* acc += (comb digit of column col, table j) */
-static void comb_step(ec_proj *acc, const ec_comb *c, const uint64_t *bits, int col, int j)
+static void comb_step(ed_ext *acc, const ec_comb *c, const uint64_t *bits, int col, int j)
 {
     ec_aff e;
     uint64_t idx = 0;
@@ -494,10 +577,13 @@ static void comb_step(ec_proj *acc, const ec_comb *c, const uint64_t *bits, int 
         idx |= sc_bit(bits, col + EC_COMB_D * (t + EC_COMB_H * j)) << t;
     uint64_t top =
         ct_mask_from_bit(sc_bit(bits, col + EC_COMB_D * (EC_COMB_H - 1 + EC_COMB_H * j)));
-    /* top sign -1: the digit is minus the entry with all other signs flipped */
+    /* top sign -1: the digit is minus the entry with all other signs flipped
+     * (on the Edwards curve -(x, y) = (-x, y)) */
     idx = ct_select_u64(top, idx, ~idx & (EC_COMB_ENTRIES - 1));
-    lookup_aff(&e, c->t[j], EC_COMB_ENTRIES, idx, ~top);
-    ec_proj_madd(acc, acc, &e);
+    fp_ct_lookup(&e.x, &c->t[j][0].x, sizeof c->t[j][0], EC_COMB_ENTRIES, idx);
+    fp_ct_lookup(&e.y, &c->t[j][0].y, sizeof c->t[j][0], EC_COMB_ENTRIES, idx);
+    fp_cneg(&e.x, ~top);
+    ed_madd(acc, acc, &e);
     ec_aff_wipe(&e);
 }
 
@@ -505,25 +591,26 @@ void ec_comb_mul2(ec_proj *r, const ec_comb *c1, const uint64_t k1[16], const ec
                   const uint64_t k2[16])
 {
     uint64_t b1[SC_COMB_WORDS], b2[SC_COMB_WORDS];
-    ec_proj acc;
+    ed_ext acc;
     int L = EC_COMB_H * EC_COMB_V * EC_COMB_D;
     sc1024_comb_recode(b1, k1, L);
     if (c2)
         sc1024_comb_recode(b2, k2, L);
-    ec_proj_set_inf(&acc);
+    fp_set_zero(&acc.X); /* the identity (0, 1) */
+    acc.Y = fp_one;
+    acc.Z = fp_one;
+    fp_set_zero(&acc.T);
     for (int col = EC_COMB_D - 1; col >= 0; col--) {
         if (col != EC_COMB_D - 1)
-            ec_proj_dbl(&acc, &acc);
+            ed_dbl(&acc, &acc);
         for (int j = 0; j < EC_COMB_V; j++) {
             comb_step(&acc, c1, b1, col, j);
             if (c2)
                 comb_step(&acc, c2, b2, col, j);
         }
     }
-    *r = acc;
-    fp_wipe(&acc.X);
-    fp_wipe(&acc.Y);
-    fp_wipe(&acc.Z);
+    ed_to_proj(r, &acc);
+    FP_WIPE(&acc.X, &acc.Y, &acc.Z, &acc.T);
     mcsec_ct_wipe_limbs(b1, SC_COMB_WORDS);
     mcsec_ct_wipe_limbs(b2, SC_COMB_WORDS);
 }

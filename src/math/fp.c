@@ -1,6 +1,9 @@
 /* F_p arithmetic for the SAKKE prime; see fp.h. The Montgomery product is
- * the generated, fully unrolled code in fp_mont16.h (a 16-limb product is
- * the hot spot of every SAKKE operation: the pairing alone needs ~7500). */
+ * generated, fully unrolled code (a 16-limb product is the hot spot of every
+ * SAKKE operation: the pairing alone needs ~7500): fp_mont16_adx.h
+ * (mulx/adcx/adox, built with MCSEC_X86_ADX), else fp_mont16.h (mulq inline
+ * assembly on x86-64, the portable C version elsewhere or with
+ * MCSEC_PORTABLE_C). */
 #include "math/fp.h"
 
 #include <string.h>
@@ -145,7 +148,21 @@ static inline void fp_final_sub(uint64_t *r, const uint64_t *res);
 /* the same for res < 3p (two conditional subtractions) */
 static inline void fp_final_sub2(uint64_t *r, const uint64_t *res);
 
+/* mulx/adcx/adox (BMI2 + ADX) products, selected at build time
+ * (-DMCSEC_X86_ADX=ON, the default when the build host has both; see
+ * CMakeLists.txt). fp_mont16.h then only provides p and -p^-1 mod 2^64: its
+ * mulq functions stay unused. */
+#if defined(MCSEC_X86_ADX) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&     \
+    !defined(MCSEC_PORTABLE_C)
+#define FP_ADX 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
 #include "math/fp_mont16.h"
+#pragma GCC diagnostic pop
+#include "math/fp_mont16_adx.h"
+#else
+#include "math/fp_mont16.h"
+#endif
 
 static inline void fp_final_sub(uint64_t *r, const uint64_t *res)
 {
@@ -177,19 +194,29 @@ static inline void fp_final_sub2(uint64_t *r, const uint64_t *res)
     fp_final_sub(r, t);
 }
 
+#ifdef FP_ADX
+#define FP_MONT_MUL fp_mont_mul16_adx
+#define FP_MONT_MULADD fp_mont_muladd16_adx
+#define FP_MONT_SQR fp_mont_sqr16_adx
+#else
+#define FP_MONT_MUL fp_mont_mul16
+#define FP_MONT_MULADD fp_mont_muladd16
+#define FP_MONT_SQR fp_mont_sqr16
+#endif
+
 void fp_mul(fp *r, const fp *a, const fp *b)
 {
-    fp_mont_mul16(r->v, a->v, b->v);
+    FP_MONT_MUL(r->v, a->v, b->v);
 }
 
 void fp_muladd(fp *r, const fp *a, const fp *b, const fp *c, const fp *d)
 {
-    fp_mont_muladd16(r->v, a->v, b->v, c->v, d->v);
+    FP_MONT_MULADD(r->v, a->v, b->v, c->v, d->v);
 }
 
 void fp_sqr(fp *r, const fp *a)
 {
-    fp_mont_sqr16(r->v, a->v);
+    FP_MONT_SQR(r->v, a->v);
 }
 
 
@@ -224,6 +251,38 @@ void fp_sub(fp *r, const fp *a, const fp *b)
     FP_UNROLL
     for (int i = 0; i < 16; i++)
         FP_ADDC(c, d[i], fp_p_limbs[i] & m, r->v[i]);
+}
+
+/* The accumulators are eight 128-bit vectors (GCC/clang vector extension,
+ * lowered to SSE2 / NEON / scalar code), each loaded, masked and OR-ed one at
+ * a time: loading a whole entry into an array first made GCC copy it to the
+ * stack and spill an accumulator through memory, twice as slow (measured). */
+typedef uint64_t fp_v2 __attribute__((vector_size(16)));
+
+void fp_ct_lookup(fp *r, const void *base, size_t stride, size_t n, uint64_t idx)
+{
+    fp_v2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, t;
+    for (size_t m = 0; m < n; m++) {
+        uint64_t s = ct_mask_eq_u64(idx, m);
+        fp_v2 sel = { s, s };
+        const uint8_t *e = (const uint8_t *)base + m * stride;
+#define FP_LOOKUP_ACC(k)                                                                           \
+    do {                                                                                           \
+        memcpy(&t, e + 16 * (k), sizeof t);                                                        \
+        a##k |= t & sel;                                                                           \
+    } while (0)
+        FP_LOOKUP_ACC(0);
+        FP_LOOKUP_ACC(1);
+        FP_LOOKUP_ACC(2);
+        FP_LOOKUP_ACC(3);
+        FP_LOOKUP_ACC(4);
+        FP_LOOKUP_ACC(5);
+        FP_LOOKUP_ACC(6);
+        FP_LOOKUP_ACC(7);
+#undef FP_LOOKUP_ACC
+    }
+    fp_v2 out[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
+    memcpy(r->v, out, sizeof out);
 }
 
 void fp_neg(fp *r, const fp *a)

@@ -94,6 +94,11 @@ static inline void fp_cmov(fp *r, const fp *a, uint64_t mask)
         r->v[i] ^= mask & (r->v[i] ^ a->v[i]);
 }
 
+/* r = the field element at base + idx * stride, by a full scan of the n
+ * entries (every entry read and masked; time and memory accesses
+ * independent of idx). base + k * stride must point at an fp for k < n. */
+void fp_ct_lookup(fp *r, const void *base, size_t stride, size_t n, uint64_t idx);
+
 /* if mask: r = -r */
 void fp_cneg(fp *r, uint64_t mask);
 

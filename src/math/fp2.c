@@ -132,9 +132,7 @@ void pfp_comb_pow(fp2 *r, const pfp_comb *c, const uint64_t k[16])
             /* top digit -1: use the complemented index and invert, since
              * [1 + x i]^-1 = [1 - x i] in PF_p */
             idx = ct_select_u64(top, idx, ~idx & (PFP_COMB_ENTRIES - 1));
-            fp_set_zero(&x);
-            for (uint64_t m = 0; m < PFP_COMB_ENTRIES; m++)
-                fp_cmov(&x, &c->t[j][m], ct_mask_eq_u64(idx, m));
+            fp_ct_lookup(&x, c->t[j], sizeof c->t[j][0], PFP_COMB_ENTRIES, idx);
             fp_cneg(&x, ~top);
             fp2_mul_pfp(&acc, &acc, &x);
         }

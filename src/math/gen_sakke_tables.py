@@ -317,6 +317,60 @@ def write_mont16(path):
 #     sum_{t < H-1} s_t * 2^(D*(t + H*j)) * B  +  2^(D*(H-1 + H*j)) * B
 # with s_t = +1 if bit t of m is set, else -1. See ec1024.c / fp2.c.
 
+# The combs hold their points on the Edwards curve x^2 + y^2 = 1 - x^2 y^2
+# (d = -1, not a square mod p: the addition law is complete), birationally
+# equivalent to E: with s^2 = -3 and k^2 = 2 s^3 (s chosen so that 2 s^3 is
+# a square), E -> Montgomery (1/s^3) v^2 = u^3 + u by u = x/s, v = y, then
+# -> twisted Edwards a X^2 + Y^2 = 1 - a X^2 Y^2 (a = 2 s^3) by X = u/v,
+# Y = (u-1)/(u+1), scaled by k:  x_E = k x / (s y),  y_E = (x - s)/(x + s).
+# Back:  x = s (1 + y_E)/(1 - y_E),  y = k x / (s x_E). Only the 2-torsion
+# point and points of order 4 hit a pole; the order-q subgroup does not.
+def sqrt_p(a):
+    r = pow(a, (p + 1) // 4, p)
+    assert r * r % p == a % p
+    return r
+
+
+def legendre(a):
+    return pow(a, (p - 1) // 2, p)
+
+
+ED_S = sqrt_p(p - 3)
+if legendre(2 * pow(ED_S, 3, p)) != 1:
+    ED_S = p - ED_S
+ED_K = sqrt_p(2 * pow(ED_S, 3, p) % p)
+assert legendre(p - 1) == p - 1  # d = -1 is not a square
+
+
+def to_ed(A):
+    x, y = A
+    return (ED_K * x * inv(ED_S * y % p) % p, (x - ED_S) * inv((x + ED_S) % p) % p)
+
+
+def from_ed(E):
+    xe, ye = E
+    x = ED_S * (1 + ye) * inv((1 - ye) % p) % p
+    return (x, ED_K * x * inv(ED_S * xe % p) % p)
+
+
+def ed_add(A, B):
+    (x1, y1), (x2, y2) = A, B
+    t = x1 * x2 * y1 * y2 % p
+    return ((x1 * y2 + y1 * x2) * inv((1 - t) % p) % p, (y1 * y2 - x1 * x2) * inv((1 + t) % p) % p)
+
+
+def check_edwards():
+    P_ = (Px, Py)
+    for A in (P_, ec_add(P_, P_), ec_mul(12345, P_)):
+        xe, ye = to_ed(A)
+        assert (xe * xe + ye * ye - 1 + xe * xe * ye * ye) % p == 0
+        assert from_ed((xe, ye)) == A
+    A, B = ec_mul(77, P_), ec_mul(1000003, P_)
+    assert ed_add(to_ed(A), to_ed(B)) == to_ed(ec_add(A, B))
+    assert ed_add(to_ed(A), to_ed(A)) == to_ed(ec_add(A, A))
+    assert ed_add(to_ed(A), ((-to_ed(B)[0]) % p, to_ed(B)[1])) == to_ed(ec_add(A, (B[0], (-B[1]) % p)))
+
+
 def ec_comb(B):
     tables = []
     cur = B  # 2^(D*(t + H*j)) * B, advanced by D doublings per tooth
@@ -432,12 +486,16 @@ def write_tables(path):
         o.append("    " + ", ".join("%d" % x for x in d[i:i + 32]) + ",")
     o.append("};")
     o.append("")
+    o.append("/* The Edwards model of the combs (ec1024.h): s^2 = -3, k^2 = 2 s^3 */")
+    o.append("const fp ec_ed_s = %s;" % c_fp(mont(ED_S)))
+    o.append("const fp ec_ed_k = %s;" % c_fp(mont(ED_K)))
+    o.append("")
     o.append("/* Fixed-base comb for P: EC_COMB_V tables of EC_COMB_ENTRIES affine")
-    o.append(" * points (Montgomery form). */")
+    o.append(" * points on the Edwards curve (Montgomery form). */")
     o.append("const ec_comb sakke_comb_P = { {")
     for row in ec_comb((Px, Py)):
         o.append("    {")
-        for (x, y) in row:
+        for (x, y) in map(to_ed, row):
             o.append("        { %s," % c_fp(mont(x)))
             o.append("          %s }," % c_fp(mont(y)))
         o.append("    },")
@@ -461,6 +519,7 @@ SAKKE_NAF_ADDS = 351
 
 if __name__ == "__main__":
     check_params()
+    check_edwards()
     here = os.path.dirname(os.path.abspath(__file__))
     write_mont16(os.path.join(here, "fp_mont16.h"))
     write_tables(os.path.join(here, "sakke_tables.c"))

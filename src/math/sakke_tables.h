@@ -26,6 +26,7 @@ extern const mp_mod sc1024_q;
 extern const ec_aff sakke_P;
 extern const fp sakke_g;
 extern const int8_t sakke_q_naf[SAKKE_NAF_LEN];
+extern const fp ec_ed_s, ec_ed_k; /* the Edwards model of the combs, ec1024.h */
 extern const ec_comb sakke_comb_P;
 extern const pfp_comb sakke_comb_g;
 
