@@ -265,7 +265,9 @@ static int do_server(cli_args *a)
         sigaction(SIGINT, &sg, NULL);
         fprintf(stderr, "mcsec mcptt server: %s listening on udp:%s:%u\n", psi, inet_ntoa(sa.sin_addr),
                 ntohs(sa.sin_port));
-        static uint8_t buf[65536], resp[4096];
+        /* a response echoes at most the request's headers plus a status line
+         * and a tag: req_len + 256 always fits (mcptt.h) */
+        static uint8_t buf[65536], resp[65536 + 256];
         long handled = 0;
         while (!stop_flag && (max == 0 || handled < max)) {
             struct sockaddr_in from;

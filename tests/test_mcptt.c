@@ -237,8 +237,9 @@ static void test_cache(void)
     snprintf(e2.owner, sizeof e2.owner, "sip:bob@example.org");
     TU_CHECK_ERR(mcsec_mcptt_cek_put(c, &e2, 1001), MCSEC_ERR_DUPLICATE);
     /* teardown removes it */
-    TU_CHECK(mcsec_mcptt_cek_remove_session(c, "call-2") == 0);
-    TU_CHECK(mcsec_mcptt_cek_remove_session(c, "call-1") == 1);
+    TU_CHECK(mcsec_mcptt_cek_remove_session(c, "call-2", "sip:alice@example.org") == 0);
+    TU_CHECK(mcsec_mcptt_cek_remove_session(c, "call-1", "sip:mallory@example.org") == 0); /* not the owner */
+    TU_CHECK(mcsec_mcptt_cek_remove_session(c, "call-1", "sip:alice@example.org") == 1);
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, KID, 4, "sip:alice@example.org", NULL, 1002), MCSEC_ERR_NOT_FOUND);
     TU_CHECK(f.calls == 1); /* a 4-octet ID was asked for and refused by the callback */
     /* expiry */
@@ -249,6 +250,9 @@ static void test_cache(void)
     memset(kid16, 0xC5, 16);
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", "call-3", 2000), MCSEC_OK);
     TU_CHECK(got.key[0] == 0x5A && got.path == MCSEC_MCPTT_PATH_KMS && strcmp(got.session, "call-3") == 0);
+    /* fetched, not cached: the server adds it once the request is accepted */
+    TU_CHECK(got.fetched == 1);
+    TU_CHECK_ERR(mcsec_mcptt_cek_put(c, &got, 2000), MCSEC_OK);
     TU_CHECK(strcmp(got.owner, "sip:alice@example.org") == 0 && strcmp(got.creator, f.creator) == 0);
     int before = f.calls;
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2001), MCSEC_OK);
@@ -260,9 +264,10 @@ static void test_cache(void)
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2002), MCSEC_ERR_NOT_FOUND);
     f.creator = "sip:carol@example.org";
     TU_CHECK_ERR(mcsec_mcptt_cek_get(c, &got, kid16, 16, "sip:alice@example.org", NULL, 2002), MCSEC_OK);
-    TU_CHECK(strcmp(got.creator, "sip:carol@example.org") == 0);
+    TU_CHECK(strcmp(got.creator, "sip:carol@example.org") == 0 && got.fetched == 1);
+    TU_CHECK(mcsec_mcptt_cek_remove_id(c, kid16, 16) == 0); /* a fetch alone caches nothing */
+    TU_CHECK_ERR(mcsec_mcptt_cek_put(c, &got, 2002), MCSEC_OK);
     TU_CHECK(mcsec_mcptt_cek_remove_id(c, kid16, 16) == 1);
-    TU_CHECK(mcsec_mcptt_cek_remove_id(c, kid16, 16) == 0);
     /* full */
     mcsec_mcptt_cek_cache_init(c, NULL, NULL, 600);
     int full = 1;

@@ -164,6 +164,8 @@ typedef struct mcsec_mcptt_cek {
     char session[MCSEC_MCPTT_MAX_URI + 1]; /* Call-ID of the session it was set up in, or "" */
     int64_t expires;             /* Unix seconds */
     int path;                    /* MCSEC_MCPTT_PATH_* */
+    int fetched;                 /* set by mcsec_mcptt_cek_get: came from the fetch callback,
+                                    not from the cache (add it once the request is accepted) */
 } mcsec_mcptt_cek;
 
 /* Fills key, key_len, creator (the MC Service ID that created the key),
@@ -195,19 +197,20 @@ MCSEC_API mcsec_err mcsec_mcptt_cek_put(mcsec_mcptt_cek_cache *c, const mcsec_mc
 
 /* The live entry for id owned by owner into *out (wipe it after use). An
  * expired entry is removed first. On a miss the fetch callback is asked
- * (with owner and session) and its key is added for owner; the caller checks
- * the key's creator against the identities of the request (the server does,
- * after decryption) and removes the key with mcsec_mcptt_cek_remove_id if
- * they do not match.
+ * (with owner and session) and its key returned for owner with out->fetched
+ * set, NOT cached: the caller checks the key's creator against the
+ * identities of the request (the server does, after decryption) and adds it
+ * with mcsec_mcptt_cek_put only once the request is accepted.
  * Errors: MCSEC_ERR_ARG, MCSEC_ERR_NOT_FOUND (unknown, expired, or another
  * owner's), the callback's error, those of mcsec_mcptt_cek_put. */
 MCSEC_API mcsec_err mcsec_mcptt_cek_get(mcsec_mcptt_cek_cache *c, mcsec_mcptt_cek *out,
                                         const uint8_t *id, size_t id_len, const char *owner,
                                         const char *session, int64_t now) MCSEC_WARN_UNUSED;
 
-/* Remove (and wipe) the keys of a session (BYE), of an owner (log-off), or
+/* Remove (and wipe) the keys of a session (BYE; only the owner's), of an owner (log-off), or
  * every expired key; each returns how many were removed. */
-MCSEC_API size_t mcsec_mcptt_cek_remove_session(mcsec_mcptt_cek_cache *c, const char *session);
+MCSEC_API size_t mcsec_mcptt_cek_remove_session(mcsec_mcptt_cek_cache *c, const char *session,
+                                                const char *owner);
 MCSEC_API size_t mcsec_mcptt_cek_remove_owner(mcsec_mcptt_cek_cache *c, const char *owner);
 MCSEC_API size_t mcsec_mcptt_cek_remove_id(mcsec_mcptt_cek_cache *c, const uint8_t *id, size_t id_len);
 MCSEC_API size_t mcsec_mcptt_cek_expire(mcsec_mcptt_cek_cache *c, int64_t now);
@@ -257,13 +260,18 @@ typedef struct mcsec_mcptt_result {
  *     fetch callback gets (KEK-IDs we do not hold) or our certificate; the
  *     mcptt-info identities are read; only if all of that succeeds is the new
  *     key stored (bound to the Call-ID for an INVITE) and 200 answered.
- *   Failures answer 400 (malformed, nothing protected), 403 (MIKEY or
- *   signature checks, untrusted signer, a key of another owner), 488 (a
- *   MIKEY message that does not open), 493 Undecipherable (no key for the
- *   KEK-ID, decryption failed); other methods 405. Nothing is kept.
+ *   Failures answer 400 (malformed, nothing protected, a MIKEY key that
+ *   protects nothing), 403 (the MIKEY signer or the KMS CEK's creator is not
+ *   the requester), 488 (a MIKEY message that does not open), 493
+ *   Undecipherable (every failure of a protected body: no key for the
+ *   KEK-ID, decryption, padding, structure, signature, trust — one answer,
+ *   so that no step can be told apart; res->err keeps the cause); other
+ *   methods 405. Nothing is kept: a key fetched from the KMS is cached only
+ *   with an accepted request. BYE removes only the From URI's own keys.
  * A response or non-SIP datagram gives MCSEC_ERR_MALFORMED and no response
  * (*resp_len = 0). res (may be NULL) says what happened. Errors:
- * MCSEC_ERR_ARG, MCSEC_ERR_MALFORMED, MCSEC_ERR_BUFFER (resp too small; 4096 suffices). */
+ * MCSEC_ERR_ARG, MCSEC_ERR_MALFORMED, MCSEC_ERR_BUFFER (resp too small;
+ * req_len + 256 octets always suffice). */
 MCSEC_API mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt_result *res,
                                               mcsec_mcptt_server *srv, const uint8_t *req,
                                               size_t req_len, int64_t now) MCSEC_WARN_UNUSED;

@@ -106,22 +106,23 @@ mcsec_err mcsec_mcptt_cek_get(mcsec_mcptt_cek_cache *c, mcsec_mcptt_cek *out, co
     memcpy(e.owner, owner, strlen(owner) + 1);
     if (err == MCSEC_OK && e.expires > 0 && e.expires <= now)
         err = MCSEC_ERR_NOT_FOUND;
-    if (err == MCSEC_OK)
-        err = mcsec_mcptt_cek_put(c, &e, now);
-    if (err == MCSEC_OK)
-        err = mcsec_mcptt_cek_get(c, out, id, id_len, owner, session, now) == MCSEC_OK
-                  ? MCSEC_OK : MCSEC_ERR_NOT_FOUND;
+    /* not cached here: the caller adds it once the request that needed it
+     * is accepted, so a failed request leaves no key behind */
+    if (err == MCSEC_OK) {
+        e.fetched = 1;
+        *out = e;
+    }
     mcsec_wipe(&e, sizeof e);
     return err;
 }
 
-static size_t remove_if(mcsec_mcptt_cek_cache *c, const char *v, int by_session)
+static size_t remove_owner(mcsec_mcptt_cek_cache *c, const char *v)
 {
     size_t k = 0;
     if (!c || !v || !*v)
         return 0;
     for (size_t i = 0; i < MCSEC_MCPTT_CEK_SLOTS; i++)
-        if (c->used[i] && strcmp(by_session ? c->slot[i].session : c->slot[i].owner, v) == 0) {
+        if (c->used[i] && strcmp(c->slot[i].owner, v) == 0) {
             drop(c, i);
             k++;
         }
@@ -141,12 +142,20 @@ size_t mcsec_mcptt_cek_remove_id(mcsec_mcptt_cek_cache *c, const uint8_t *id, si
     return k;
 }
 
-size_t mcsec_mcptt_cek_remove_session(mcsec_mcptt_cek_cache *c, const char *session)
+size_t mcsec_mcptt_cek_remove_session(mcsec_mcptt_cek_cache *c, const char *session, const char *owner)
 {
-    return remove_if(c, session, 1);
+    size_t k = 0;
+    if (!c || !session || !*session || !owner)
+        return 0;
+    for (size_t i = 0; i < MCSEC_MCPTT_CEK_SLOTS; i++)
+        if (c->used[i] && strcmp(c->slot[i].session, session) == 0 && strcmp(c->slot[i].owner, owner) == 0) {
+            drop(c, i);
+            k++;
+        }
+    return k;
 }
 
 size_t mcsec_mcptt_cek_remove_owner(mcsec_mcptt_cek_cache *c, const char *owner)
 {
-    return remove_if(c, owner, 0);
+    return remove_owner(c, owner);
 }

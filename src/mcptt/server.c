@@ -106,6 +106,10 @@ typedef struct lookup_ctx {
     int64_t now;
     int path;
     char creator[MCSEC_MCPTT_MAX_URI + 1]; /* of a cached or fetched key */
+    int used_fresh;                        /* the request's own MIKEY key decrypted a part */
+    int used_kms;                          /* a KMS key (cached or fetched) decrypted a part */
+    int lookups;                           /* bounded: each may cost a KMS round trip */
+    mcsec_mcptt_cek fetched;               /* a key fetched for this request, cached on acceptance */
     mcsec_err why;
 } lookup_ctx;
 
@@ -118,16 +122,25 @@ static mcsec_err lookup(void *ctx, uint8_t kek[32], size_t *kek_len, const uint8
             memcpy(kek, l->fresh->key, l->fresh->key_len);
             *kek_len = l->fresh->key_len;
             l->path = MCSEC_MCPTT_PATH_MIKEY;
+            l->used_fresh = 1;
             return MCSEC_OK;
         }
     }
+    /* a request names at most two unknown KEK-IDs: each may be a KMS fetch */
+    if (++l->lookups > 2 || l->fetched.fetched)
+        return MCSEC_ERR_NOT_FOUND;
     mcsec_mcptt_cek e;
     mcsec_err err = mcsec_mcptt_cek_get(l->srv->cache, &e, id, n, l->owner, l->session, l->now);
     if (err == MCSEC_OK) {
         memcpy(kek, e.key, e.key_len);
         *kek_len = e.key_len;
         l->path = e.path;
-        memcpy(l->creator, e.creator, sizeof l->creator);
+        if (e.path == MCSEC_MCPTT_PATH_KMS) {
+            l->used_kms = 1;
+            memcpy(l->creator, e.creator, sizeof l->creator);
+        }
+        if (e.fetched)
+            l->fetched = e;
     } else {
         l->why = err;
     }
@@ -268,6 +281,8 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
     uint8_t *clear = NULL;
     mcsec_mikey_opened mo;
     memset(&mo, 0, sizeof mo);
+    lookup_ctx l;
+    memset(&l, 0, sizeof l);
     int have_mikey = 0, status = 200;
     const char *reason = "OK";
     mcsec_err err = MCSEC_ERR_NOMEM, why = MCSEC_OK;
@@ -290,7 +305,7 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
         if (ex && ex->val_len == 1 && req[ex->val_off] == '0')
             r.keys_removed = mcsec_mcptt_cek_remove_owner(srv->cache, r.from); /* log-off */
     } else if (strcmp(r.method, "BYE") == 0) {
-        r.keys_removed = mcsec_mcptt_cek_remove_session(srv->cache, r.call_id);
+        r.keys_removed = mcsec_mcptt_cek_remove_session(srv->cache, r.call_id, r.from);
     } else if (strcmp(r.method, "INVITE") == 0 || strcmp(r.method, "MESSAGE") == 0) {
         int is_invite = r.method[0] == 'I';
         if ((why = mcsec_mcptt_parse_parts(ps, req, req_len)) != MCSEC_OK)
@@ -305,8 +320,19 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
             }
             have_mikey = k;
         }
-        lookup_ctx l = { .srv = srv, .fresh = have_mikey ? &mo : NULL, .owner = r.from,
-                         .session = is_invite ? r.call_id : NULL, .now = now };
+        /* nothing protected at all: a plain refusal (no key was involved, so
+         * this reveals nothing) */
+        if (mcsec_mcptt_find_part(ps, "application/pkcs7-mime") < 0) {
+            why = MCSEC_ERR_MISSING;
+            status = 400;
+            reason = "Bad Request";
+            goto answer;
+        }
+        l.srv = srv;
+        l.fresh = have_mikey ? &mo : NULL;
+        l.owner = r.from;
+        l.session = is_invite ? r.call_id : NULL;
+        l.now = now;
         mcsec_smime_unprotect_opts uo = { .trust_pem = srv->trust_pem, .trust_pem_len = srv->trust_pem_len,
                                           .cert_pem = srv->cert_pem, .cert_pem_len = srv->cert_pem_len,
                                           .key_pem = srv->key_pem, .key_pem_len = srv->key_pem_len,
@@ -319,6 +345,12 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
         if ((why = mcsec_mcptt_unprotect(clear, &cl, &info, req, req_len, &uo)) != MCSEC_OK) {
             if (why == MCSEC_ERR_RECIPIENT && l.why == MCSEC_ERR_HTTP)
                 why = l.why;
+            /* one answer for every way a protected body fails (no key, bad
+             * padding, bad structure after decryption, bad signature): a
+             * sender must not learn which step failed (a CBC padding
+             * oracle otherwise); the log line keeps the cause */
+            status = 493;
+            reason = "Undecipherable";
             goto answer;
         }
         r.smime_flags = info.flags;
@@ -336,17 +368,29 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
         /* a key must come from the requester: the MIKEY signer (authenticated
          * by ECCSI) or the KMS CEK's creator (authenticated by the KMS) is the
          * From URI or an MCPTT ID of the decrypted mcptt-info */
-        if ((have_mikey && l.path == MCSEC_MCPTT_PATH_MIKEY &&
-             !initiator_ok(srv, mo.initiator, mo.ntp_time, r.from, r.ids, r.n_ids)) ||
-            (l.path == MCSEC_MCPTT_PATH_KMS && !initiator_ok(srv, l.creator, 0, r.from, r.ids, r.n_ids))) {
-            if (l.path == MCSEC_MCPTT_PATH_KMS)
+        if ((have_mikey && !initiator_ok(srv, mo.initiator, mo.ntp_time, r.from, r.ids, r.n_ids)) ||
+            (l.used_kms && !initiator_ok(srv, l.creator, 0, r.from, r.ids, r.n_ids))) {
+            if (l.used_kms && !l.fetched.fetched)
                 mcsec_mcptt_cek_remove_id(srv->cache, r.cek_id, r.cek_id_len);
             why = MCSEC_ERR_RECIPIENT;
             status = 403;
             reason = "Forbidden";
             goto answer;
         }
-        /* accepted: now, and only now, keep the new key */
+        /* accepted: now, and only now, keep a key fetched for it */
+        if (l.fetched.fetched) {
+            l.fetched.fetched = 0;
+            why = mcsec_mcptt_cek_put(srv->cache, &l.fetched, now);
+            if (why)
+                goto answer;
+        }
+        /* ... and the new MIKEY key, if it is what protected the request */
+        if (have_mikey && !l.used_fresh) {
+            why = MCSEC_ERR_MISSING;
+            status = 400;
+            reason = "Bad Request";
+            goto answer;
+        }
         if (have_mikey) {
             mcsec_mcptt_cek e;
             memset(&e, 0, sizeof e);
@@ -380,6 +424,7 @@ answer:
         *resp_len = 0;
 out:
     mcsec_mikey_opened_wipe(&mo);
+    mcsec_wipe(&l, sizeof l);
     if (clear) {
         mcsec_wipe(clear, req_len + 4096);
         free(clear);
