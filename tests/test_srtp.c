@@ -393,6 +393,50 @@ int main(void)
         mcsec_srtp_receiver_free(big);
     }
 
+    /* every talker slot in use, the least recently used talker's first packet
+     * kept: forged MKIs (the GMK-ID with other GUK-IDs) must not evict it, so
+     * that packet stays a replay */
+    {
+        mcsec_srtp_receiver *full = NULL;
+        TU_CHECK_ERR(mcsec_srtp_receiver_new(&full), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_srtp_receiver_add_gmk(full, gmk1, id1, rnd1, 16, 4), MCSEC_OK);
+        uint8_t first[PKT_CAP], q[PKT_CAP];
+        size_t first_len = 0;
+        int failures = 0;
+        for (int t = 0; t < MCSEC_SRTP_MAX_KEYS + MCSEC_SRTP_MAX_TALKERS; t++) {
+            char u[64];
+            snprintf(u, sizeof u, "sip:talker%d@example.org", t);
+            mcsec_srtp_key k;
+            mcsec_srtp_sender *s = NULL;
+            uint8_t p[PKT_CAP];
+            size_t l = rtp(p, 0x60000000u + (uint32_t)t, 1), m;
+            if (mcsec_srtp_key_derive(&k, gmk1, 16, id1, rnd1, 16, 4, u) != MCSEC_OK ||
+                mcsec_srtp_sender_new(&s, &k) != MCSEC_OK || mcsec_srtp_protect(s, p, &l, sizeof p) != MCSEC_OK) {
+                failures++;
+            } else {
+                if (t == 0) {
+                    memcpy(first, p, l);
+                    first_len = l;
+                }
+                m = l;
+                failures += mcsec_srtp_unprotect(full, p, &m, NULL) != MCSEC_OK;
+            }
+            mcsec_srtp_sender_free(s);
+            mcsec_srtp_key_wipe(&k);
+        }
+        TU_CHECK(failures == 0 && first_len > 0);
+        for (int g = 0; g < 16; g++) {
+            size_t m = first_len;
+            memcpy(q, first, first_len);
+            q[first_len - 2] ^= (uint8_t)(g + 1); /* another GUK-ID, same purpose nibble */
+            TU_CHECK_ERR(mcsec_srtp_unprotect(full, q, &m, NULL), MCSEC_ERR_VERIFY);
+        }
+        size_t m = first_len;
+        memcpy(q, first, first_len);
+        TU_CHECK_ERR(mcsec_srtp_unprotect(full, q, &m, NULL), MCSEC_ERR_REPLAY);
+        mcsec_srtp_receiver_free(full);
+    }
+
     mcsec_srtp_key_wipe(&ka);
     mcsec_srtp_key_wipe(&kb);
     mcsec_srtp_key_wipe(&ka2);

@@ -383,7 +383,10 @@ mcsec_err mcsec_srtp_receiver_remove(mcsec_srtp_receiver *r, uint32_t key_id)
  * derived from the GMK with that GMK-ID (TS 33.180 §7.4.2: TGK = GMK, CSB ID
  * = GUK-ID, RAND of the GMK's I_MESSAGE; RFC 3830 §4.1.3). The slot is
  * tentative until a packet authenticates under it. */
-static mcsec_err derive_talker(mcsec_srtp_receiver *r, key_slot **out, const uint8_t mki[8])
+/* Derives a talker's session into *out, outside the table: it takes a slot
+ * only after a packet authenticates under it (unprotect), so a forged MKI
+ * can neither evict a live talker nor reset its replay window. */
+static mcsec_err derive_talker(mcsec_srtp_receiver *r, key_slot *out, const uint8_t mki[8])
 {
     uint32_t gmk_id = be32(mki), guk_id = be32(mki + 4);
     const gmk_entry *e = NULL;
@@ -393,16 +396,6 @@ static mcsec_err derive_talker(mcsec_srtp_receiver *r, key_slot **out, const uin
     /* the GUK-ID keeps the GMK's purpose tag (§5.2.3) */
     if (e == NULL || (guk_id >> 28) != (gmk_id >> 28))
         return MCSEC_ERR_NOT_FOUND;
-    /* a free slot, else the least recently used talker key */
-    key_slot *slot = NULL;
-    for (size_t i = 0; i < N_SLOTS && slot == NULL; i++)
-        if (r->slot[i].s == NULL)
-            slot = &r->slot[i];
-    for (size_t i = 0; i < N_SLOTS && slot == NULL; i++)
-        if (r->slot[i].derived && (slot == NULL || r->slot[i].last_use < slot->last_use))
-            slot = &r->slot[i];
-    if (slot == NULL)
-        return MCSEC_ERR_BUFFER;
     mcsec_srtp_key k;
     memset(&k, 0, sizeof k);
     mcsec_err err = mcsec_mikey_derive(k.master_key, 16, MCSEC_MIKEY_CONST_TEK, e->gmk, 16, e->cs_id, guk_id,
@@ -416,17 +409,31 @@ static mcsec_err derive_talker(mcsec_srtp_receiver *r, key_slot **out, const uin
     if (err == MCSEC_OK)
         err = session_new(&s, &k, ssrc_any_inbound);
     if (err == MCSEC_OK) {
-        slot_clear(slot);
-        slot->s = s;
-        memcpy(slot->mki, mki, 8);
-        slot->mki_len = 8;
-        slot->key_id = gmk_id;
-        slot->guk_id = guk_id;
-        slot->derived = 1;
-        *out = slot;
+        memset(out, 0, sizeof *out);
+        out->s = s;
+        memcpy(out->mki, mki, 8);
+        out->mki_len = 8;
+        out->key_id = gmk_id;
+        out->guk_id = guk_id;
+        out->derived = 1;
     }
     mcsec_srtp_key_wipe(&k);
     return err;
+}
+
+/* A slot for a talker key that just authenticated: a free one, else the
+ * least recently used talker key (evicted). NULL if every slot holds a
+ * distributed key. */
+static key_slot *talker_slot(mcsec_srtp_receiver *r)
+{
+    key_slot *slot = NULL;
+    for (size_t i = 0; i < N_SLOTS && slot == NULL; i++)
+        if (r->slot[i].s == NULL)
+            slot = &r->slot[i];
+    for (size_t i = 0; i < N_SLOTS; i++)
+        if (r->slot[i].s != NULL && r->slot[i].derived && (slot == NULL || (slot->s != NULL && r->slot[i].last_use < slot->last_use)))
+            slot = &r->slot[i];
+    return slot;
 }
 
 static mcsec_err unprotect(mcsec_srtp_receiver *r, uint8_t *pkt, size_t *len, mcsec_srtp_info *info, int rtcp)
@@ -441,7 +448,9 @@ static mcsec_err unprotect(mcsec_srtp_receiver *r, uint8_t *pkt, size_t *len, mc
     /* RFC 7714 §9.2 / §10: the MKI is the last field (after the tag, and for
      * SRTCP after E||index), as libsrtp2 writes and reads it. */
     size_t min = (rtcp ? 8u + 4u : 12u) + MCSEC_SRTP_TAG_BYTES;
-    key_slot *k = NULL, *fresh = NULL;
+    key_slot *k = NULL, tmp;
+    int fresh = 0;
+    memset(&tmp, 0, sizeof tmp);
     const key_slot *l = &r->slot[r->last];
     if (l->s != NULL && n >= min + l->mki_len && memcmp(pkt + n - l->mki_len, l->mki, l->mki_len) == 0)
         k = &r->slot[r->last];
@@ -455,28 +464,40 @@ static mcsec_err unprotect(mcsec_srtp_receiver *r, uint8_t *pkt, size_t *len, mc
             return MCSEC_ERR_TRUNCATED;
         if (n < min + 8)
             return MCSEC_ERR_NOT_FOUND;
-        mcsec_err err = derive_talker(r, &fresh, pkt + n - 8);
+        mcsec_err err = derive_talker(r, &tmp, pkt + n - 8);
         if (err != MCSEC_OK)
             return err;
-        k = fresh;
+        k = &tmp;
+        fresh = 1;
     }
     int in = (int)n;
     srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp_mki(k->s, pkt, &in, 1) : srtp_unprotect_mki(k->s, pkt, &in, 1);
     mcsec_err err = map_status(st);
     if (err != MCSEC_OK) {
-        if (fresh != NULL)
-            slot_clear(fresh); /* never cache a key no packet authenticated under */
+        if (fresh)
+            slot_clear(&tmp); /* never cache a key no packet authenticated under */
         return err;
     }
     *len = (size_t)in;
-    k->last_use = ++r->tick;
-    r->last = (size_t)(k - r->slot);
     if (info != NULL) {
         memcpy(info->mki, k->mki, k->mki_len);
         info->mki_len = k->mki_len;
         info->key_id = k->key_id;
         info->guk_id = k->guk_id;
     }
+    if (fresh) {
+        key_slot *slot = talker_slot(r);
+        if (slot == NULL) { /* no room: the packet is good, the key is not kept */
+            slot_clear(&tmp);
+            return MCSEC_OK;
+        }
+        slot_clear(slot);
+        *slot = tmp;
+        memset(&tmp, 0, sizeof tmp);
+        k = slot;
+    }
+    k->last_use = ++r->tick;
+    r->last = (size_t)(k - r->slot);
     return MCSEC_OK;
 }
 
