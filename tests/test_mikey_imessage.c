@@ -209,5 +209,23 @@ int main(void)
     TU_CHECK(strcmp(o.initiator, hex) == 0 && o.key_len == 16 && memcmp(o.key, key, 16) == 0);
     mcsec_mikey_opened_wipe(&o);
     TU_CHECK_ERR(open_as(&o, &alice, msg, len, T0 + 1, NULL), MCSEC_ERR_RECIPIENT);
+
+    /* deferred replay recording: a check-only open refuses known messages but
+     * records nothing; the caller commits once the carrying request is
+     * accepted (a captured message inside a failing request cannot make the
+     * genuine one a replay) */
+    static mcsec_mikey_replay_cache rc3;
+    mcsec_mikey_open_params dp = { .own_uri = bob.uri, .own_kms = &kms, .rsk = bob.rsk, .now_ntp = T0 + 1,
+                                   .window = 300, .replay = &rc3, .replay_check_only = 1 };
+    TU_CHECK_ERR(mcsec_mikey_open(&o, msg, len, &dp), MCSEC_OK);
+    mcsec_mikey_opened_wipe(&o);
+    TU_CHECK_ERR(mcsec_mikey_open(&o, msg, len, &dp), MCSEC_OK); /* nothing was recorded */
+    TU_CHECK_ERR(mcsec_mikey_replay_commit(&rc3, &o, T0 + 1, 300), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_mikey_replay_commit(&rc3, &o, T0 + 1, 300), MCSEC_ERR_REPLAY);
+    mcsec_mikey_opened_wipe(&o);
+    TU_CHECK_ERR(mcsec_mikey_open(&o, msg, len, &dp), MCSEC_ERR_REPLAY);
+    dp.replay_check_only = 0; /* the immediate form agrees with the deferred one */
+    TU_CHECK_ERR(mcsec_mikey_open(&o, msg, len, &dp), MCSEC_ERR_REPLAY);
+    TU_CHECK_ERR(mcsec_mikey_replay_commit(&rc3, NULL, T0, 300), MCSEC_ERR_ARG);
     return tu_finish("test_mikey_imessage");
 }

@@ -307,6 +307,9 @@ typedef struct mcsec_mikey_open_params {
     uint64_t now_ntp;              /* local time, NTP seconds */
     uint32_t window;               /* accepted |T - now| in seconds; 0 means 300 */
     mcsec_mikey_replay_cache *replay; /* NULL: no replay detection */
+    int replay_check_only;         /* 1: a replay is refused but the message is not recorded;
+                                      the caller records it with mcsec_mikey_replay_commit()
+                                      once whatever carried it is accepted */
     int legacy;                    /* accept the unencrypted legacy key-parameters form */
     /* Optional: our RSK prepared once with mcsec_sakke_rsk_key_init() under
      * own_kms->zt (mcsec/sakke.h). Used when it was built for our UID in the
@@ -351,6 +354,13 @@ MCSEC_API mcsec_err mcsec_mikey_open(mcsec_mikey_opened *out, const uint8_t *msg
                                      const mcsec_mikey_open_params *p) MCSEC_WARN_UNUSED;
 
 MCSEC_API void mcsec_mikey_opened_wipe(mcsec_mikey_opened *out);
+
+/* Records an opened message in the replay cache (after an open with
+ * replay_check_only, once the request that carried it is accepted), for the
+ * freshness window (0: 300 s) after its timestamp. Errors: MCSEC_ERR_ARG,
+ * MCSEC_ERR_REPLAY (already recorded), MCSEC_ERR_CRYPTO. */
+MCSEC_API mcsec_err mcsec_mikey_replay_commit(mcsec_mikey_replay_cache *rc, const mcsec_mikey_opened *o,
+                                              uint64_t now_ntp, uint32_t window) MCSEC_WARN_UNUSED;
 
 /* The IDR payload with the given role, or NULL. */
 MCSEC_API const mcsec_mikey_idr *mcsec_mikey_find_idr(const mcsec_mikey_msg *msg, uint8_t role);

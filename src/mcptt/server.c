@@ -197,7 +197,7 @@ static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server 
         goto out;
     mcsec_mikey_open_params p = { .own_uri = srv->psi, .own_kms = &kms, .rsk = k->rsk,
                                   .now_ntp = (uint64_t)now + MCSEC_NTP_UNIX_OFFSET, .window = srv->window,
-                                  .replay = srv->replay };
+                                  .replay = srv->replay, .replay_check_only = 1 };
     if ((*err = mcsec_mikey_open(o, msg, mlen, &p)) != MCSEC_OK)
         goto out;
     *err = MCSEC_ERR_UNSUPPORTED;
@@ -390,6 +390,16 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
             status = 400;
             reason = "Bad Request";
             goto answer;
+        }
+        if (have_mikey && srv->replay) {
+            /* recorded only now: a captured I_MESSAGE replayed inside a
+             * failing request cannot make the genuine one a replay */
+            why = mcsec_mikey_replay_commit(srv->replay, &mo, (uint64_t)now + MCSEC_NTP_UNIX_OFFSET, srv->window);
+            if (why) {
+                status = 488;
+                reason = "Not Acceptable Here";
+                goto answer;
+            }
         }
         if (have_mikey) {
             mcsec_mcptt_cek e;

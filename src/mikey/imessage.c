@@ -249,7 +249,9 @@ static const mcsec_mikey_kms *find_kms(const mcsec_mikey_open_params *p, const m
 }
 
 /* The replay identity of a message: SHA-256(IDRi data || CSB ID || RAND), truncated. */
-static mcsec_err replay_id(uint8_t id[16], const mcsec_mikey_idr *ini, uint32_t csb_id, const uint8_t *rand,
+/* The replay identity of a message: SHA-256(initiator as reported (URI, or
+ * the hex UID when hidden) || CSB ID || RAND), first 16 octets. */
+static mcsec_err replay_id(uint8_t id[16], const char *ini, uint32_t csb_id, const uint8_t *rand,
                            size_t rand_len)
 {
     uint8_t h[32], c[4] = { (uint8_t)(csb_id >> 24), (uint8_t)(csb_id >> 16), (uint8_t)(csb_id >> 8),
@@ -257,15 +259,17 @@ static mcsec_err replay_id(uint8_t id[16], const mcsec_mikey_idr *ini, uint32_t 
     EVP_MD_CTX *x = EVP_MD_CTX_new();
     unsigned int hl = 0;
     int ok = x && EVP_DigestInit_ex(x, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(x, ini->data, ini->len) == 1 && EVP_DigestUpdate(x, c, 4) == 1 &&
+             EVP_DigestUpdate(x, ini, strlen(ini)) == 1 && EVP_DigestUpdate(x, c, 4) == 1 &&
              EVP_DigestUpdate(x, rand, rand_len) == 1 && EVP_DigestFinal_ex(x, h, &hl) == 1;
     EVP_MD_CTX_free(x);
     memcpy(id, h, 16);
     return ok ? MCSEC_OK : MCSEC_ERR_CRYPTO;
 }
 
-/* Returns MCSEC_ERR_REPLAY if id is live in the cache, else records it. */
-static mcsec_err replay_check(mcsec_mikey_replay_cache *rc, const uint8_t id[16], uint64_t now, uint64_t expires)
+/* Returns MCSEC_ERR_REPLAY if id is live in the cache; else records it when
+ * commit is set. */
+static mcsec_err replay_check(mcsec_mikey_replay_cache *rc, const uint8_t id[16], uint64_t now, uint64_t expires,
+                              int commit)
 {
     size_t free_slot = MCSEC_MIKEY_REPLAY_SLOTS;
     for (size_t i = 0; i < MCSEC_MIKEY_REPLAY_SLOTS; i++) {
@@ -275,6 +279,8 @@ static mcsec_err replay_check(mcsec_mikey_replay_cache *rc, const uint8_t id[16]
         if (!live && free_slot == MCSEC_MIKEY_REPLAY_SLOTS)
             free_slot = i;
     }
+    if (!commit)
+        return MCSEC_OK;
     if (free_slot == MCSEC_MIKEY_REPLAY_SLOTS) {
         free_slot = rc->next % MCSEC_MIKEY_REPLAY_SLOTS; /* full: overwrite the oldest insertion */
         rc->next = free_slot + 1;
@@ -282,6 +288,18 @@ static mcsec_err replay_check(mcsec_mikey_replay_cache *rc, const uint8_t id[16]
     memcpy(rc->slot[free_slot].id, id, 16);
     rc->slot[free_slot].expires = expires;
     return MCSEC_OK;
+}
+
+mcsec_err mcsec_mikey_replay_commit(mcsec_mikey_replay_cache *rc, const mcsec_mikey_opened *o, uint64_t now_ntp,
+                                    uint32_t window)
+{
+    if (!rc || !o || !memchr(o->initiator, 0, sizeof o->initiator) || o->rand_len == 0)
+        return MCSEC_ERR_ARG;
+    uint8_t id[16];
+    mcsec_err err = replay_id(id, o->initiator, o->csb_id, o->rand, o->rand_len);
+    if (!err)
+        err = replay_check(rc, id, now_ntp, o->ntp_time + (window ? window : 300), 1);
+    return err;
 }
 
 static void idr_text(char *out, const mcsec_mikey_idr *idr)
@@ -354,9 +372,11 @@ static mcsec_err open_checked(mcsec_mikey_opened *o, const uint8_t *msg, size_t 
     /* after authentication, so forged messages cannot fill the cache */
     if (p->replay) {
         uint8_t id[16];
-        err = replay_id(id, ini, m.csb_id, m.rand, m.rand_len);
+        char ini_text[MCSEC_MIKEY_MAX_URI * 2 + 1];
+        idr_text(ini_text, ini);
+        err = replay_id(id, ini_text, m.csb_id, m.rand, m.rand_len);
         if (!err)
-            err = replay_check(p->replay, id, p->now_ntp, t + window);
+            err = replay_check(p->replay, id, p->now_ntp, t + window, !p->replay_check_only);
         if (err)
             return err;
     }
