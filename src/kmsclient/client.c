@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "internal/dbuf.h"
 #include "mcsec/jwt.h"
 #include "mcsec/kmsclient.h"
 #include "mcsec/uid.h"
@@ -15,47 +16,22 @@
 #define API_ROOT "/keymanagement/identity/v1/"
 #define MAX_RESPONSE (1u << 20)
 
+/* The response body: key material, so kept in a wiping buffer. */
 typedef struct rbuf {
-    uint8_t *p;
-    size_t len, cap;
+    dbuf d;
     int too_big;
 } rbuf;
-
-static void rbuf_free(rbuf *b)
-{
-    if (b->p != NULL) {
-        mcsec_wipe(b->p, b->cap);
-        free(b->p);
-    }
-    memset(b, 0, sizeof *b);
-}
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 {
     rbuf *b = ud;
     size_t n = size * nmemb;
-    if (b->len + n > MAX_RESPONSE) {
+    if (b->d.n + n > MAX_RESPONSE) {
         b->too_big = 1;
         return 0;
     }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *np = malloc(cap);
-        if (np == NULL)
-            return 0;
-        if (b->p != NULL) {
-            memcpy(np, b->p, b->len);
-            mcsec_wipe(b->p, b->cap);
-            free(b->p);
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return n;
+    db_put(&b->d, data, n);
+    return b->d.failed ? 0 : n;
 }
 
 static void status_set(mcsec_kmsclient_status *st, long http, int32_t code, const char *msg)
@@ -161,7 +137,7 @@ static mcsec_err post(mcsec_kms_response *resp, mcsec_kmsclient_status *st,
             status_set(st, http, 0, cerr[0] ? cerr : curl_easy_strerror(rc));
             err = rb.too_big ? MCSEC_ERR_MALFORMED : MCSEC_ERR_NETWORK;
         } else {
-            mcsec_err perr = mcsec_kmsxml_response_parse(resp, rb.p, rb.len);
+            mcsec_err perr = mcsec_kmsxml_response_parse(resp, rb.d.p, rb.d.n);
             if (http == 200) {
                 err = perr;
                 status_set(st, http, 0, perr == MCSEC_OK ? "" : "malformed KmsResponse");
@@ -179,7 +155,7 @@ static mcsec_err post(mcsec_kms_response *resp, mcsec_kmsclient_status *st,
     mcsec_wipe(auth, sizeof auth);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    rbuf_free(&rb);
+    db_free(&rb.d);
     return err;
 }
 

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "internal/dbuf.h"
 #include "internal/file.h"
 #include "kms/seal.h"
 #include "kmsxml/kmsxml_internal.h"
@@ -169,97 +170,59 @@ static int keyset_from_json(mcsec_kms_keyset *k, const json_t *o)
            get_hex(o, "rsk", k->rsk, sizeof k->rsk);
 }
 
-/* A growing text buffer that wipes what it drops: the store's JSON holds
- * keys, so it is written by hand rather than through jansson (whose buffers
- * are freed without wiping). */
-typedef struct tbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} tbuf;
-
-static void tb_put(tbuf *t, const char *s, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *np = malloc(cap);
-        if (np == NULL) {
-            t->failed = 1;
-            return;
-        }
-        if (t->p != NULL) {
-            memcpy(np, t->p, t->len);
-            mcsec_wipe(t->p, t->cap);
-            free(t->p);
-        }
-        t->p = np;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = 0;
-}
-
-static void tb_lit(tbuf *t, const char *s)
-{
-    tb_put(t, s, strlen(s));
-}
-
-/* "key": "<JSON-escaped s>" */
-static void tb_str(tbuf *t, const char *key, const char *s, int comma)
+/* The store's JSON holds keys, so it is written by hand into a wiping
+ * buffer (internal/dbuf.h) rather than through jansson, whose buffers are
+ * freed without wiping. */
+static void tb_str(dbuf *t, const char *key, const char *s, int comma)
 {
     char e[8];
-    tb_lit(t, "\"");
-    tb_lit(t, key);
-    tb_lit(t, "\": \"");
+    db_str(t, "\"");
+    db_str(t, key);
+    db_str(t, "\": \"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
             e[0] = '\\';
             e[1] = (char)c;
-            tb_put(t, e, 2);
+            db_put(t, e, 2);
         } else if (c < 0x20) {
             snprintf(e, sizeof e, "\\u%04x", c);
-            tb_put(t, e, 6);
+            db_put(t, e, 6);
         } else {
-            tb_put(t, (const char *)&c, 1);
+            db_put(t, (const char *)&c, 1);
         }
     }
-    tb_lit(t, comma ? "\",\n" : "\"\n");
+    db_str(t, comma ? "\",\n" : "\"\n");
 }
 
-static void tb_int(tbuf *t, const char *key, long long v, int comma)
+static void tb_int(dbuf *t, const char *key, long long v, int comma)
 {
     char b[80];
     snprintf(b, sizeof b, "\"%s\": %lld%s\n", key, v, comma ? "," : "");
-    tb_lit(t, b);
+    db_str(t, b);
 }
 
-static void tb_hex(tbuf *t, const char *key, const uint8_t *p, size_t n, int comma)
+static void tb_hex(dbuf *t, const char *key, const uint8_t *p, size_t n, int comma)
 {
     static const char d[] = "0123456789abcdef";
-    tb_lit(t, "\"");
-    tb_lit(t, key);
-    tb_lit(t, "\": \"");
+    db_str(t, "\"");
+    db_str(t, key);
+    db_str(t, "\": \"");
     for (size_t i = 0; i < n; i++) {
         char h[2] = { d[p[i] >> 4], d[p[i] & 15] };
-        tb_put(t, h, 2);
+        db_put(t, h, 2);
     }
-    tb_lit(t, comma ? "\",\n" : "\"\n");
+    db_str(t, comma ? "\",\n" : "\"\n");
 }
 
 /* The JSON text of ks (malloc'd, holds secrets), or NULL. */
 char *store_to_text(const mcsec_keystore *ks, size_t *len)
 {
-    tbuf t = { 0 };
-    tb_lit(&t, "{\n\"format\": \"mcsec-keystore-1\",\n");
+    dbuf t = { 0 };
+    db_str(&t, "{\n\"format\": \"mcsec-keystore-1\",\n");
     if (ks->has_cert) {
         const mcsec_kms_cert *c = &ks->cert;
-        tb_lit(&t, "\"kms_certificate\": {\n");
+        db_str(&t, "\"kms_certificate\": {\n");
         tb_str(&t, "kms_uri", c->kms_uri, 1);
         tb_str(&t, "cert_uri", c->cert_uri, 1);
         tb_str(&t, "user_id_format", c->user_id_format, 1);
@@ -267,14 +230,14 @@ char *store_to_text(const mcsec_keystore *ks, size_t *len)
         tb_int(&t, "user_key_offset", (long long)c->user_key_offset, 1);
         tb_hex(&t, "pub_enc_key", c->pub_enc_key, sizeof c->pub_enc_key, 1);
         tb_hex(&t, "pub_auth_key", c->pub_auth_key, sizeof c->pub_auth_key, 0);
-        tb_lit(&t, "},\n");
+        db_str(&t, "},\n");
     }
     if (ks->server_cert_pem[0])
         tb_str(&t, "mcptt_server_certificate", ks->server_cert_pem, 1);
-    tb_lit(&t, "\"key_sets\": [\n");
+    db_str(&t, "\"key_sets\": [\n");
     for (size_t i = 0; i < ks->n_keysets; i++) {
         const mcsec_kms_keyset *k = &ks->keysets[i];
-        tb_lit(&t, "{\n");
+        db_str(&t, "{\n");
         tb_str(&t, "kms_uri", k->kms_uri, 1);
         tb_str(&t, "user_uri", k->user_uri, 1);
         tb_int(&t, "period", (long long)k->key_period_no, 1);
@@ -284,18 +247,16 @@ char *store_to_text(const mcsec_keystore *ks, size_t *len)
         tb_hex(&t, "ssk", k->ssk, sizeof k->ssk, 1);
         tb_hex(&t, "pvt", k->pvt, sizeof k->pvt, 1);
         tb_hex(&t, "rsk", k->rsk, sizeof k->rsk, 0);
-        tb_lit(&t, i + 1 < ks->n_keysets ? "},\n" : "}\n");
+        db_str(&t, i + 1 < ks->n_keysets ? "},\n" : "}\n");
     }
-    tb_lit(&t, "]\n}\n");
+    db_str(&t, "]\n}\n");
+    db_put(&t, "", 1); /* NUL-terminated: callers may use it as a string */
     if (t.failed) {
-        if (t.p != NULL) {
-            mcsec_wipe(t.p, t.cap);
-            free(t.p);
-        }
+        db_free(&t);
         return NULL;
     }
-    *len = t.len;
-    return t.p;
+    *len = t.n - 1;
+    return (char *)t.p;
 }
 
 /* Overwrites every string value of a parsed tree before it is freed. */

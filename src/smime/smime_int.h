@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/dbuf.h"
 #include "mcsec/common.h"
 
 /* Header fields the S/MIME layer rewrites; everything else is copied. */
@@ -67,15 +68,6 @@ mcsec_err smime_content_type(const uint8_t *val, size_t len, int *is_pkcs7, char
 mcsec_err smime_media_type(const uint8_t *val, size_t len, char *type, size_t type_size,
                            const char *pname, char *pval, size_t pval_size);
 
-/* A growable byte buffer; every copy it drops is wiped. */
-typedef struct dbuf {
-    uint8_t *p;
-    size_t n, cap;
-    int failed;
-} dbuf;
-void db_put(dbuf *b, const void *s, size_t n);
-void db_str(dbuf *b, const char *s);
-void db_free(dbuf *b);
 
 /* base64 (RFC 4648 §4) of in, as lines of 76 characters each ended by eol. */
 void db_base64(dbuf *b, const uint8_t *in, size_t n, const char *eol);
