@@ -306,9 +306,8 @@ void cli_json_hex(const char *key, const uint8_t *p, size_t n)
     fputc('"', stdout);
 }
 
-void cli_json_str(const char *key, const char *value)
+void cli_json_string(const char *value)
 {
-    json_key(key);
     fputc('"', stdout);
     for (const char *s = value; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -320,6 +319,12 @@ void cli_json_str(const char *key, const char *value)
             fputc(c, stdout);
     }
     fputc('"', stdout);
+}
+
+void cli_json_str(const char *key, const char *value)
+{
+    json_key(key);
+    cli_json_string(value);
 }
 
 void cli_json_raw(const char *key, const char *raw)

@@ -66,6 +66,8 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n);
 void cli_json_begin(void);
 void cli_json_hex(const char *key, const uint8_t *p, size_t n);
 void cli_json_str(const char *key, const char *value);
+/* A JSON string literal of value (escaped) on stdout. */
+void cli_json_string(const char *value);
 /* A literal JSON value (true, false, a number) under key. */
 void cli_json_raw(const char *key, const char *raw);
 void cli_json_end(void);

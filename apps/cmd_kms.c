@@ -177,26 +177,10 @@ int cli_kms_conn_opts(cli_args *a, cli_kms_conn *c, const char *url_opt, int nee
     return CLI_OK;
 }
 
-/* A JSON string literal (URIs come from the KMS: escape them). */
-static void jstr(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void json_keyset_summary(const mcsec_kms_keyset *k, int last)
 {
     printf("    {\"user_uri\": ");
-    jstr(k->user_uri);
+    cli_json_string(k->user_uri);
     printf(", \"period\": %llu, \"valid_from\": %lld, \"valid_to\": %lld, \"uid\": \"",
            (unsigned long long)k->key_period_no, (long long)k->valid_from, (long long)k->valid_to);
     cli_print_hex(stdout, k->user_id, sizeof k->user_id);
@@ -206,9 +190,9 @@ static void json_keyset_summary(const mcsec_kms_keyset *k, int last)
 static void json_cert(const mcsec_kms_cert *c, const char *indent)
 {
     printf("{\"kms_uri\": ");
-    jstr(c->kms_uri);
+    cli_json_string(c->kms_uri);
     printf(", \"user_id_format\": ");
-    jstr(c->user_id_format);
+    cli_json_string(c->user_id_format);
     printf(", \"user_key_period\": %llu, "
            "\"user_key_offset\": %llu,\n%s \"kpak\": \"",
            (unsigned long long)c->user_key_period,
@@ -342,9 +326,9 @@ static int print_cek(const mcsec_kms_cek *k)
     printf("\", \"cek\": \"");
     cli_print_hex(stdout, k->cek, sizeof k->cek);
     printf("\", \"initiator\": ");
-    jstr(k->initiator);
+    cli_json_string(k->initiator);
     printf(", \"peer\": ");
-    jstr(k->peer);
+    cli_json_string(k->peer);
     printf(", \"expires\": %lld}\n", (long long)k->expires);
     return CLI_OK;
 }
