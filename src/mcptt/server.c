@@ -246,24 +246,16 @@ static int initiator_ok(const mcsec_mcptt_server *srv, const char *initiator, ui
     return 0;
 }
 
+/* What is left once the protected body opened (or before it is looked at):
+ * a key ID held for another client, or a malformed request. */
 static int status_of(mcsec_err e, const char **reason)
 {
-    switch (e) {
-    case MCSEC_ERR_RECIPIENT:
-    case MCSEC_ERR_DECAP:
-    case MCSEC_ERR_NOT_FOUND:
-        *reason = "Undecipherable"; /* RFC 3261 §21.4.27 */
-        return 493;
-    case MCSEC_ERR_VERIFY:
-    case MCSEC_ERR_UNTRUSTED:
-    case MCSEC_ERR_DUPLICATE:
-    case MCSEC_ERR_HTTP:
+    if (e == MCSEC_ERR_DUPLICATE) {
         *reason = "Forbidden";
         return 403;
-    default:
-        *reason = "Bad Request";
-        return 400;
     }
+    *reason = "Bad Request";
+    return 400;
 }
 
 mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt_result *res,
@@ -359,12 +351,15 @@ mcsec_err mcsec_mcptt_server_handle(uint8_t *resp, size_t *resp_len, mcsec_mcptt
         memcpy(r.cek_id, info.kek_id, info.kek_id_len);
         r.path = info.kek_id_len ? l.path : (info.flags & MCSEC_SMIME_ENCRYPTED) ? MCSEC_MCPTT_PATH_CERT : 0;
         /* the identities, from the unprotected mcptt-info part */
-        if ((why = mcsec_mcptt_parse_parts(ps, clear, cl)) != MCSEC_OK)
+        int ip = -1;
+        if ((why = mcsec_mcptt_parse_parts(ps, clear, cl)) == MCSEC_OK &&
+            (ip = mcsec_mcptt_find_part(ps, MCSEC_MCPTT_INFO_TYPE)) >= 0)
+            why = mcsec_mcptt_info_ids(r.ids, &r.n_ids, clear + ps->part[ip].body_off, ps->part[ip].body_len);
+        if (why != MCSEC_OK) { /* decrypted content that does not parse: the same answer */
+            status = 493;
+            reason = "Undecipherable";
             goto answer;
-        int ip = mcsec_mcptt_find_part(ps, MCSEC_MCPTT_INFO_TYPE);
-        if (ip >= 0 && (why = mcsec_mcptt_info_ids(r.ids, &r.n_ids, clear + ps->part[ip].body_off,
-                                                    ps->part[ip].body_len)) != MCSEC_OK)
-            goto answer;
+        }
         /* a key must come from the requester: the MIKEY signer (authenticated
          * by ECCSI) or the KMS CEK's creator (authenticated by the KMS) is the
          * From URI or an MCPTT ID of the decrypted mcptt-info */
