@@ -17,7 +17,7 @@
 #include "math/sakke_tables.h"
 #include "math/scalar1024.h"
 #include "sakke/sakke_internal.h"
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 /* err if the mask is zero, else MCSEC_OK (= 0), without branching */
 static mcsec_err err_unless(uint64_t ok, mcsec_err err)
@@ -30,23 +30,18 @@ static int id_ok(const uint8_t *id, size_t id_len)
     return id != NULL && id_len >= 1 && id_len <= MCSEC_SAKKE_ID_MAX;
 }
 
-/* SHA-256(a || b) through OpenSSL's one-shot digest (RFC 6509 Appendix A:
- * parameter set 1 hashes with SHA-256). The parts are joined on the stack:
- * the longest input is SSV || b (16 + MCSEC_SAKKE_ID_MAX octets). Returns the
- * all-ones mask on success, 0 if OpenSSL failed (a public event). */
-static uint64_t sha256_2(uint8_t out[32], const uint8_t *a, size_t alen, const uint8_t *b,
+/* SHA-256(a || b) (RFC 6509 Appendix A: parameter set 1 hashes with
+ * SHA-256) through OpenSSL, on a context the caller allocates once per
+ * HashToIntegerRange. Returns the all-ones mask on success, 0 if OpenSSL
+ * failed (a public event). */
+static uint64_t sha256_2(EVP_MD_CTX *c, uint8_t out[32], const uint8_t *a, size_t alen, const uint8_t *b,
                          size_t blen)
 {
-    uint8_t buf[MCSEC_SAKKE_SSV_BYTES + MCSEC_SAKKE_ID_MAX];
-    uint64_t ok = 0;
-    if (alen + blen <= sizeof buf) {
-        memcpy(buf, a, alen);
-        if (blen != 0)
-            memcpy(buf + alen, b, blen);
-        ok = SHA256(buf, alen + blen, out) != NULL ? ~(uint64_t)0 : 0;
-        mcsec_wipe(buf, alen + blen);
-    }
-    return ok;
+    unsigned int n = 0;
+    int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(c, a, alen) == 1 && (blen == 0 || EVP_DigestUpdate(c, b, blen) == 1) &&
+             EVP_DigestFinal_ex(c, out, &n) == 1 && n == 32;
+    return ok ? ~(uint64_t)0 : 0;
 }
 
 /* HashToIntegerRange(s, q, SHA-256), RFC 6508 §5.1, for s = s1 || s2:
@@ -56,12 +51,14 @@ static uint64_t sha256_2(uint8_t out[32], const uint8_t *a, size_t alen, const u
 uint64_t sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2, size_t l2)
 {
     uint8_t a[32], hh[32], v[128];
-    uint64_t ok = sha256_2(a, s1, l1, s2, l2);   /* step 1 */
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    uint64_t ok = sha256_2(c, a, s1, l1, s2, l2); /* step 1 */
     memset(hh, 0, sizeof hh);                    /* step 2 */
     for (int i = 0; i < 4; i++) {                /* steps 3-4 */
-        ok &= sha256_2(hh, hh, sizeof hh, NULL, 0);
-        ok &= sha256_2(v + 32 * i, hh, sizeof hh, a, sizeof a);
+        ok &= sha256_2(c, hh, hh, sizeof hh, NULL, 0);
+        ok &= sha256_2(c, v + 32 * i, hh, sizeof hh, a, sizeof a);
     }
+    EVP_MD_CTX_free(c); /* OpenSSL clears the context's state when freeing it */
     sc1024_from_bytes_reduce(r, v);              /* steps 5-6 */
     mcsec_wipe(a, sizeof a);
     mcsec_wipe(v, sizeof v);
@@ -74,10 +71,12 @@ uint64_t sakke_h2ir_q(sc1024 *r, const uint8_t *s1, size_t l1, const uint8_t *s2
 uint64_t sakke_h2ir_mask(uint8_t mask[16], const uint8_t w[128])
 {
     uint8_t a[32], hh[32], v[32];
-    uint64_t ok = sha256_2(a, w, 128, NULL, 0);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    uint64_t ok = sha256_2(c, a, w, 128, NULL, 0);
     memset(hh, 0, sizeof hh);
-    ok &= sha256_2(hh, hh, sizeof hh, NULL, 0);
-    ok &= sha256_2(v, hh, sizeof hh, a, sizeof a);
+    ok &= sha256_2(c, hh, hh, sizeof hh, NULL, 0);
+    ok &= sha256_2(c, v, hh, sizeof hh, a, sizeof a);
+    EVP_MD_CTX_free(c);
     memcpy(mask, v + 16, 16);
     mcsec_wipe(a, sizeof a);
     mcsec_wipe(v, sizeof v);
