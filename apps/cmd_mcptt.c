@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "mcsec/mcptt.h"
+#include "mcsec/sakke.h"
 #include "mcsec/uid.h"
 
 static const char mcptt_help[] =
@@ -259,11 +260,32 @@ static int do_server(cli_args *a)
         cli_error(a, "out of memory");
         rc = CLI_USAGE;
     }
+    /* our RSK for the current period, prepared once (the pairing's lines and
+     * the comb of Q): every CEK I_MESSAGE of this period opens ~4x faster */
+    mcsec_sakke_kms_params *kp = NULL;
+    mcsec_sakke_rsk_key *rk = NULL;
+    if (!rc && ks) {
+        uint64_t period;
+        uint8_t uid[MCSEC_UID_BYTES];
+        const mcsec_kms_keyset *k = NULL;
+        if (mcsec_uid_period_no(&period, (uint64_t)time(NULL) + MCSEC_NTP_UNIX_OFFSET, ks->cert.user_key_period,
+                                ks->cert.user_key_offset) == MCSEC_OK)
+            k = mcsec_keystore_find(ks, psi, period);
+        kp = k ? malloc(sizeof *kp) : NULL;
+        rk = kp ? malloc(sizeof *rk) : NULL;
+        if (rk == NULL || mcsec_uid_compute(uid, psi, strlen(psi), ks->cert.kms_uri, strlen(ks->cert.kms_uri),
+                                            ks->cert.user_key_period, ks->cert.user_key_offset, period) != MCSEC_OK ||
+            mcsec_sakke_kms_params_init(kp, ks->cert.pub_enc_key) != MCSEC_OK ||
+            mcsec_sakke_rsk_key_init(rk, kp, uid, sizeof uid, k->rsk) != MCSEC_OK) {
+            free(rk); /* not prepared: messages open from the RSK octets */
+            rk = NULL;
+        }
+    }
     if (!rc) {
         mcsec_mcptt_cek_cache_init(cache, fetch_from_kms, &kf, ttl);
         mcsec_mcptt_server srv = { .psi = psi, .ks = ks, .trust_pem = trust, .trust_pem_len = trust_n,
                                    .cert_pem = cert, .cert_pem_len = cert_n, .key_pem = key,
-                                   .key_pem_len = key_n, .cache = cache, .replay = replay };
+                                   .key_pem_len = key_n, .cache = cache, .replay = replay, .rsk_key = rk };
         struct sigaction sg = { .sa_handler = on_term };
         sigaction(SIGTERM, &sg, NULL);
         sigaction(SIGINT, &sg, NULL);
@@ -301,6 +323,14 @@ static int do_server(cli_args *a)
         close(fd);
     free(cache);
     free(replay);
+    if (rk != NULL) {
+        mcsec_sakke_rsk_key_wipe(rk);
+        free(rk);
+    }
+    if (kp != NULL) {
+        mcsec_sakke_kms_params_wipe(kp);
+        free(kp);
+    }
     free(trust);
     free(cert);
     if (key)

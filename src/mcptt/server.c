@@ -197,7 +197,7 @@ static int open_mikey(mcsec_mikey_opened *o, mcsec_err *err, mcsec_mcptt_server 
         goto out;
     mcsec_mikey_open_params p = { .own_uri = srv->psi, .own_kms = &kms, .rsk = k->rsk,
                                   .now_ntp = (uint64_t)now + MCSEC_NTP_UNIX_OFFSET, .window = srv->window,
-                                  .replay = srv->replay, .replay_check_only = 1 };
+                                  .replay = srv->replay, .replay_check_only = 1, .rsk_key = srv->rsk_key };
     if ((*err = mcsec_mikey_open(o, msg, mlen, &p)) != MCSEC_OK)
         goto out;
     *err = MCSEC_ERR_UNSUPPORTED;
