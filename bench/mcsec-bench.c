@@ -176,6 +176,7 @@ typedef struct sakke_peer {
 typedef struct sakke_bench {
     uint8_t z[128], zt[257], ksak[32];
     mcsec_sakke_kms_params *params;
+    mcsec_sakke_validator *validator; /* per-KMS Miller lines of P and Z_T */
     SakkeKey wkms;
     sakke_peer peer[MAX_PEERS];
     mcsec_mikey_kms kms;
@@ -222,7 +223,7 @@ static int w_sakke_decap(void *c, int i)
 static int m_sakke_validate(void *c, int i)
 {
     sakke_bench *b = c;
-    return mcsec_sakke_validate_rsk(b->zt, b->peer[i].id, 32, b->peer[i].rsk);
+    return mcsec_sakke_validate_rsk_prepared(b->validator, b->peer[i].id, 32, b->peer[i].rsk);
 }
 
 static int w_sakke_validate(void *c, int i)
@@ -270,9 +271,11 @@ static int sakke_setup(sakke_bench *b, WC_RNG *rng)
 {
     word32 sz = 128;
     b->params = malloc(sizeof *b->params);
+    b->validator = malloc(sizeof *b->validator);
     b->wtmp = wc_ecc_new_point();
-    if (!b->params || !b->wtmp || mcsec_sakke_kms_keygen(b->z, b->zt, NULL) != MCSEC_OK ||
+    if (!b->params || !b->validator || !b->wtmp || mcsec_sakke_kms_keygen(b->z, b->zt, NULL) != MCSEC_OK ||
         mcsec_sakke_kms_params_init(b->params, b->zt) != MCSEC_OK ||
+        mcsec_sakke_validator_init(b->validator, b->params) != MCSEC_OK ||
         mcsec_eccsi_kms_keygen(b->ksak, b->kms.kpak, NULL) != MCSEC_OK)
         return -1;
     if (wc_InitSakkeKey_ex(&b->wkms, 128, ECC_SAKKE_1, NULL, INVALID_DEVID) != 0 ||

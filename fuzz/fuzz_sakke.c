@@ -2,7 +2,8 @@
  * octet selects what the rest feeds:
  *   0  point decoding (257 octets) and, if it decodes, encoding round trip
  *   1  mcsec_sakke_decapsulate() of an arbitrary SED (273 octets)
- *   2  mcsec_sakke_validate_rsk() of an arbitrary RSK (257 octets)
+ *   2  mcsec_sakke_validate_rsk() and mcsec_sakke_validate_rsk_prepared() of
+ *      an arbitrary RSK (257 octets)
  *   3  mcsec_sakke_decapsulate_key() of an arbitrary SED
  *   4  a valid R with an arbitrary H (16 octets): the full pairing + TEST path
  *   5  R = [k]P for an arbitrary k (<= 128 octets) with an arbitrary H: on the
@@ -14,7 +15,9 @@
  * Invariants checked (abort on violation): a failed decapsulation leaves the
  * SSV all zeros; a successful one returns the SSV of the genuine SED and
  * only for that SED; the genuine SED always decapsulates with the genuine
- * RSK; the genuine RSK is the only one that validates. */
+ * RSK; the genuine RSK is the only one that validates (with the prepared
+ * validation, which is the RFC's check: the genuine one or the genuine one
+ * plus a point of order 2 or 4). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,7 @@ static struct {
     uint8_t zt[257], rsk[257], sed[273];
     mcsec_sakke_kms_params params;
     mcsec_sakke_rsk_key key;
+    mcsec_sakke_validator val;
 } st; /* fuzz harness state, built on the first call */
 
 static void setup(void)
@@ -48,6 +52,7 @@ static void setup(void)
         mcsec_sakke_kms_issue(st.rsk, z, rfc_b, sizeof rfc_b) != MCSEC_OK ||
         mcsec_sakke_encapsulate(st.sed, st.zt, rfc_b, sizeof rfc_b, rfc_ssv) != MCSEC_OK ||
         mcsec_sakke_kms_params_init(&st.params, st.zt) != MCSEC_OK ||
+        mcsec_sakke_validator_init(&st.val, &st.params) != MCSEC_OK ||
         mcsec_sakke_rsk_key_init(&st.key, &st.params, rfc_b, sizeof rfc_b, st.rsk) != MCSEC_OK)
         abort();
     st.ready = 1;
@@ -115,12 +120,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e = mcsec_sakke_decapsulate(ssv, st.zt, rfc_b, sizeof rfc_b, st.rsk, buf);
         check_decap(e, ssv, buf, 1);
         break;
-    case 2:
+    case 2: {
         take(buf, 257, data, size);
         e = mcsec_sakke_validate_rsk(st.zt, rfc_b, sizeof rfc_b, buf);
         if ((e == MCSEC_OK) != (memcmp(buf, st.rsk, 257) == 0))
             abort();
+        mcsec_err e2 = mcsec_sakke_validate_rsk_prepared(&st.val, rfc_b, sizeof rfc_b, buf);
+        if (e == MCSEC_OK && e2 != MCSEC_OK)
+            abort();
+        if (e2 == MCSEC_OK && e != MCSEC_OK) {
+            /* buf - K must have order 2 or 4: [4](buf - K) = O */
+            ec_aff x, k;
+            ec_jac d;
+            if (!ec_decode(&x, buf) || !ec_decode(&k, st.rsk))
+                abort();
+            ec_aff_neg(&k, &k);
+            ec_jac_from_aff(&d, &x);
+            ec_jac_madd(&d, &d, &k);
+            ec_jac_dbl(&d, &d);
+            ec_jac_dbl(&d, &d);
+            if (!fp_is_zero_mask(&d.Z))
+                abort();
+        }
+        if ((e2 == MCSEC_ERR_POINT) != (e == MCSEC_ERR_POINT))
+            abort();
         break;
+    }
     case 3:
         take(buf, 273, data, size);
         e = mcsec_sakke_decapsulate_key(ssv, &st.key, buf);

@@ -28,6 +28,7 @@
 
 static mcsec_sakke_kms_params params;
 static mcsec_sakke_rsk_key key;
+static mcsec_sakke_validator val;
 static pairing_table tbl;
 
 static mcsec_err public_err(mcsec_err e)
@@ -85,6 +86,14 @@ int main(void)
     TU_CHECK_ERR(public_err(mcsec_sakke_decapsulate(s2, zt, id, sizeof id, rsk, out)),
                  MCSEC_ERR_DECAP);
     TU_CHECK_ERR(public_err(mcsec_sakke_validate_rsk(zt, id, sizeof id, rsk)), MCSEC_OK);
+    /* the per-KMS validation: [a]K with a public a, two tables at K, [a]K */
+    PUBLIC(rsk, sizeof rsk);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(&val, &params), MCSEC_OK);
+    SECRET(rsk, sizeof rsk);
+    TU_CHECK_ERR(public_err(mcsec_sakke_validate_rsk_prepared(&val, id, sizeof id, rsk)), MCSEC_OK);
+    rsk[200] ^= 1; /* off the curve: the same code path, the status public */
+    TU_CHECK_ERR(public_err(mcsec_sakke_validate_rsk_prepared(&val, id, sizeof id, rsk)), MCSEC_ERR_POINT);
+    rsk[200] ^= 1;
     PUBLIC(rsk, sizeof rsk);
 
     sakke_rsk_int *ki = (sakke_rsk_int *)(void *)&key;

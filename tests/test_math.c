@@ -452,6 +452,8 @@ static void test_curve(void)
         scalar_small(&k, smalls[i]);
         TU_CHECK(ec_mul_ct(&r1, P, k.v) != 0);
         TU_CHECK(ec_aff_eq_mask(&r1, &naive));
+        TU_CHECK(ec_mul_pub(&r2, P, k.v) != 0);
+        TU_CHECK(ec_aff_eq_mask(&r2, &naive));
         ec_comb_mul(&pr, &sakke_comb_P, k.v);
         TU_CHECK(proj_eq_aff(&pr, &naive));
         /* q - s gives -[s]P */
@@ -460,6 +462,8 @@ static void test_curve(void)
         ec_aff_neg(&nn, &naive);
         TU_CHECK(ec_mul_ct(&r1, P, k.v) != 0);
         TU_CHECK(ec_aff_eq_mask(&r1, &nn));
+        TU_CHECK(ec_mul_pub(&r2, P, k.v) != 0); /* > 1000 bits: the ladder */
+        TU_CHECK(ec_aff_eq_mask(&r2, &nn));
         ec_comb_mul(&pr, &sakke_comb_P, k.v);
         TU_CHECK(proj_eq_aff(&pr, &nn));
     }
@@ -482,6 +486,26 @@ static void test_curve(void)
         sc1024_add(&s, &s, &k);
         TU_CHECK(ec_mul_ct(&r2, P, s.v) != 0);
         TU_CHECK(proj_eq_aff(&pr, &r2));
+        /* public-scalar multiplication (wNAF) against the ladder, for
+         * scalars of 1 to 1000 bits and all-ones runs (long carries in the
+         * recoding) */
+        for (int bits = 1 + it * 50; bits <= 1000; bits += 333) {
+            sc1024 t = k2;
+            for (int w = 0; w < 16; w++) {
+                int lo = 64 * w;
+                if (lo >= bits)
+                    t.v[w] = 0;
+                else if (bits - lo < 64)
+                    t.v[w] &= ((uint64_t)1 << (bits - lo)) - 1;
+            }
+            if (it % 4 == 1)
+                for (int w = 0; w < 16 && 64 * w < bits; w++)
+                    t.v[w] = bits - 64 * w >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << (bits - 64 * w)) - 1;
+            t.v[0] |= 1;
+            TU_CHECK(ec_mul_pub(&r1, &p3, t.v) != 0);
+            TU_CHECK(ec_mul_ct(&r2, &p3, t.v) != 0);
+            TU_CHECK(ec_aff_eq_mask(&r1, &r2));
+        }
         /* the ladder on a non-generator base */
         TU_CHECK(ec_mul_ct(&r1, &p3, k2.v) != 0);
         sc1024_mul(&s, &k2, &three);

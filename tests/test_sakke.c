@@ -16,6 +16,7 @@
 
 static mcsec_sakke_kms_params params, params2;
 static mcsec_sakke_rsk_key key;
+static mcsec_sakke_validator val;
 
 /* 04 || x || y from two 128-octet hex values of the vector file */
 static void vec_point(const tu_vectors *v, size_t s, const char *kx, const char *ky, uint8_t out[257])
@@ -162,6 +163,8 @@ static void test_appendix_a(const tu_vectors *v)
 
     /* the same with the precomputed objects */
     TU_CHECK_ERR(mcsec_sakke_kms_params_init(&params, zt), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(&val, &params), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rsk), MCSEC_OK);
     TU_CHECK_ERR(mcsec_sakke_encapsulate_params(out, &params, b, blen, ssv), MCSEC_OK);
     TU_CHECK_MEM(out, sed, 273);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b, blen, rsk), MCSEC_OK);
@@ -254,6 +257,7 @@ static void test_appendix_a(const tu_vectors *v)
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt, b2, blen, rsk, sed), MCSEC_ERR_DECAP);
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt, b, blen - 1, rsk, sed), MCSEC_ERR_DECAP);
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b2, blen, rsk), MCSEC_ERR_KEY_INVALID);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b2, blen, rsk), MCSEC_ERR_KEY_INVALID);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b2, blen, rsk), MCSEC_ERR_KEY_INVALID);
     TU_CHECK(all_zero((const uint8_t *)&key, sizeof key));
     /* wrong Z_T for validation and decapsulation: Z' = [z + 1]P */
@@ -265,11 +269,30 @@ static void test_appendix_a(const tu_vectors *v)
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt1, b, blen, rsk, sed), MCSEC_ERR_DECAP);
     TU_CHECK_ERR(mcsec_sakke_kms_params_init(&params2, zt1), MCSEC_OK);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params2, b, blen, rsk), MCSEC_ERR_KEY_INVALID);
+    {
+        static mcsec_sakke_validator val1;
+        TU_CHECK_ERR(mcsec_sakke_validator_init(&val1, &params2), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val1, b, blen, rsk), MCSEC_ERR_KEY_INVALID);
+        mcsec_sakke_validator_wipe(&val1);
+        TU_CHECK(all_zero((const uint8_t *)&val1, sizeof val1));
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val1, b, blen, rsk), MCSEC_ERR_ARG);
+    }
     /* RSK issued for another identifier */
     uint8_t rsk2[257];
     TU_CHECK_ERR(mcsec_sakke_kms_issue(rsk2, z, b2, blen), MCSEC_OK);
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b, blen, rsk2), MCSEC_ERR_KEY_INVALID);
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b2, blen, rsk2), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rsk2), MCSEC_ERR_KEY_INVALID);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b2, blen, rsk2), MCSEC_OK);
+    /* -K gives g^-1 */
+    {
+        ec_aff X;
+        TU_CHECK(ec_decode(&X, rsk2) != 0);
+        ec_aff_neg(&X, &X);
+        ec_encode(rsk2, &X);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b2, blen, rsk2), MCSEC_ERR_KEY_INVALID);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b2, blen, rsk2), MCSEC_ERR_KEY_INVALID);
+    }
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt, b, blen, rsk2, sed), MCSEC_ERR_DECAP);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b, blen, rsk2), MCSEC_ERR_KEY_INVALID);
     /* malformed RSKs */
@@ -277,12 +300,14 @@ static void test_appendix_a(const tu_vectors *v)
     memcpy(rb, rsk, 257);
     rb[100] ^= 4;
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b, blen, rb), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rb), MCSEC_ERR_POINT);
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt, b, blen, rb, sed), MCSEC_ERR_POINT);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b, blen, rb), MCSEC_ERR_POINT);
     memset(rb, 0, 257);
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b, blen, rb), MCSEC_ERR_POINT);
     rb[0] = 4; /* (0,0): on the curve, order 2 */
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b, blen, rb), MCSEC_ERR_KEY_INVALID);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rb), MCSEC_ERR_KEY_INVALID);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b, blen, rb), MCSEC_ERR_KEY_INVALID);
     TU_CHECK_ERR(mcsec_sakke_decapsulate(s2, zt, b, blen, rb, sed), MCSEC_ERR_DECAP);
     /* K + (0,0) (order 2q) satisfies the pairing equation of the RFC loop
@@ -297,6 +322,9 @@ static void test_appendix_a(const tu_vectors *v)
         ec_encode(rb, &X);
         TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, b, blen, rb), MCSEC_ERR_KEY_INVALID);
         TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params, b, blen, rb), MCSEC_ERR_KEY_INVALID);
+        /* the RFC's check, which the prepared validation is, accepts it:
+         * documented in sakke.h */
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rb), MCSEC_OK);
     }
     /* malformed Z_T */
     memcpy(rb, zt, 257);
@@ -322,6 +350,9 @@ static void test_appendix_a(const tu_vectors *v)
     }
     /* uninitialised objects */
     memset(&params2, 0, sizeof params2);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(&val, &params2), MCSEC_ERR_ARG);
+    TU_CHECK(all_zero((const uint8_t *)&val, sizeof val));
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, b, blen, rsk), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_encapsulate_params(out, &params2, b, blen, ssv), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_rsk_key_init(&key, &params2, b, blen, rsk), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_decapsulate_key(s2, &key, sed), MCSEC_ERR_ARG);
@@ -352,6 +383,9 @@ static void test_args(void)
     TU_CHECK_ERR(mcsec_sakke_kms_issue(rsk, NULL, id, 32), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_kms_issue(rsk, z, NULL, 32), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_validate_rsk(NULL, id, 32, rsk), MCSEC_ERR_ARG);
+    TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(NULL, id, 32, rsk), MCSEC_ERR_ARG);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(NULL, &params), MCSEC_ERR_ARG);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(&val, NULL), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_encapsulate(sed, zt, id, 32, NULL), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_decapsulate(ssv, zt, id, 32, rsk, NULL), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_sakke_kms_params_init(NULL, zt), MCSEC_ERR_ARG);
@@ -434,6 +468,7 @@ static void test_random(void)
     uint8_t id[128], other[128];
     TU_CHECK_ERR(mcsec_sakke_kms_keygen(z, zt, &test_rng), MCSEC_OK);
     TU_CHECK_ERR(mcsec_sakke_kms_params_init(&params, zt), MCSEC_OK);
+    TU_CHECK_ERR(mcsec_sakke_validator_init(&val, &params), MCSEC_OK);
     size_t lens[] = { 1, 26, 32, 32, 100, 128 };
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         size_t n = lens[i];
@@ -447,6 +482,9 @@ static void test_random(void)
         TU_CHECK_ERR(mcsec_sakke_kms_issue(rsk_o, z, other, n), MCSEC_OK);
         TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, id, n, rsk), MCSEC_OK);
         TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, id, n, rsk_o), MCSEC_ERR_KEY_INVALID);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, id, n, rsk), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, id, n, rsk_o), MCSEC_ERR_KEY_INVALID);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, other, n, rsk_o), MCSEC_OK);
         TU_CHECK_ERR(mcsec_sakke_encapsulate(sed, zt, id, n, ssv), MCSEC_OK);
         TU_CHECK_ERR(mcsec_sakke_encapsulate_params(sed2, &params, id, n, ssv), MCSEC_OK);
         TU_CHECK_MEM(sed, sed2, 273);
@@ -464,6 +502,19 @@ static void test_random(void)
         mcsec_sakke_rsk_key_wipe(&key);
         TU_CHECK(all_zero((const uint8_t *)&key, sizeof key));
         TU_CHECK_ERR(mcsec_sakke_decapsulate_key(out, &key, sed), MCSEC_ERR_ARG);
+    }
+    /* an identifier that is q as an integer: a = 0, K = [1/z]P */
+    {
+        uint8_t qid[128];
+        mp_to_be(qid, sc1024_q.m, 16);
+        TU_CHECK_ERR(mcsec_sakke_kms_issue(rsk, z, qid, 128), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk(zt, qid, 128, rsk), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, qid, 128, rsk), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, qid, 128, rsk_o), MCSEC_ERR_KEY_INVALID);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, qid, 0, rsk), MCSEC_ERR_LENGTH);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, qid, 129, rsk), MCSEC_ERR_LENGTH);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, NULL, 1, rsk), MCSEC_ERR_ARG);
+        TU_CHECK_ERR(mcsec_sakke_validate_rsk_prepared(&val, qid, 1, NULL), MCSEC_ERR_ARG);
     }
     /* the SSV edge values */
     rnd_bytes(id, 32);

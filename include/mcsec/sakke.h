@@ -133,6 +133,35 @@ MCSEC_API MCSEC_WARN_UNUSED mcsec_err mcsec_sakke_kms_params_init(mcsec_sakke_km
 /* Zeroes the object (it holds no secret; provided for symmetry). */
 MCSEC_API void mcsec_sakke_kms_params_wipe(mcsec_sakke_kms_params *params);
 
+/* Per-KMS precomputation for validating many RSKs (~686 KiB, public data):
+ * the Miller-loop lines of P and of Z_T. By bilinearity
+ *     <[a]P + Z_T, K> = <P, [a]K> <Z_T, K>,
+ * so a validation is [a]K (a public, K secret) and one Miller loop that
+ * evaluates both fixed tables with shared squarings, instead of a loop with
+ * lines computed on the fly. Build it once per KMS (a few ms); allocate it
+ * statically or on the heap, not on a small stack. */
+#define MCSEC_SAKKE_VALIDATOR_WORDS (4 + 2 * 1372 * 2 * 16)
+typedef struct mcsec_sakke_validator {
+    uint64_t opaque_[MCSEC_SAKKE_VALIDATOR_WORDS];
+} mcsec_sakke_validator;
+
+/* Builds the tables for params' (validated) Z_T.
+ * Errors: MCSEC_ERR_ARG (NULL or uninitialised params). */
+MCSEC_API MCSEC_WARN_UNUSED mcsec_err mcsec_sakke_validator_init(mcsec_sakke_validator *v,
+                                                                 const mcsec_sakke_kms_params *params);
+MCSEC_API void mcsec_sakke_validator_wipe(mcsec_sakke_validator *v);
+
+/* RFC 6508 §6.1.2 exactly: <[a]P + Z_T, K> == g, with the RSK K in the
+ * pairing's second argument as in the RFC. Unlike mcsec_sakke_validate_rsk()
+ * this does not prove that K has order q: the reduced pairing cannot see a
+ * component of K of order 2 or 4 (#E = 4q), so K + T for such a T passes
+ * (it decapsulates exactly as K does with mcsec_sakke_decapsulate());
+ * mcsec_sakke_rsk_key_init() still rejects it. Same errors as
+ * mcsec_sakke_validate_rsk() (MCSEC_ERR_ARG also for an uninitialised v). */
+MCSEC_API MCSEC_WARN_UNUSED mcsec_err mcsec_sakke_validate_rsk_prepared(const mcsec_sakke_validator *v,
+                                                                        const uint8_t *id, size_t id_len,
+                                                                        const uint8_t rsk[MCSEC_SAKKE_RSK_BYTES]);
+
 /* mcsec_sakke_encapsulate() with a prepared Z_T; identical output.
  * Errors: MCSEC_ERR_ARG (NULL or uninitialised params), MCSEC_ERR_LENGTH,
  * MCSEC_ERR_POINT ([b]P + Z_T = O), MCSEC_ERR_SCALAR (r = 0). */

@@ -332,21 +332,32 @@ static void lookup_aff(ec_aff *e, const ec_aff *tbl, size_t n, uint64_t idx, uin
     fp_cneg(&e->y, neg);
 }
 
-uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
+/* tbl[i] = (2i+1) B for i < n (n <= WIN_ENTRIES): T_i = T_{i-1} + 2B, one
+ * inversion for all. For B of order q these additions are never
+ * exceptional ((2i-1) != +-2 mod q). */
+static void odd_multiples(ec_aff *tbl, size_t n, const ec_aff *B)
 {
     ec_jac tj[WIN_ENTRIES], acc;
-    ec_aff tbl[WIN_ENTRIES], two, e;
-    uint64_t kk[SC_COMB_WORDS], qq[SC_COMB_WORDS];
-
-    /* odd multiples: T_i = (2i+1) B = T_{i-1} + 2B. For B of order q these
-     * additions are never exceptional ((2i-1) != +-2 mod q). */
+    ec_aff two;
     ec_jac_from_aff(&acc, B);
     ec_jac_dbl(&acc, &acc);
     ec_jac_to_aff(&two, &acc);
     ec_jac_from_aff(&tj[0], B);
-    for (int i = 1; i < WIN_ENTRIES; i++)
+    for (size_t i = 1; i < n; i++)
         ec_jac_madd(&tj[i], &tj[i - 1], &two);
-    ec_jac_batch_to_aff(tbl, tj, WIN_ENTRIES);
+    ec_jac_batch_to_aff(tbl, tj, n);
+    for (size_t i = 0; i < n; i++)
+        FP_WIPE(&tj[i].X, &tj[i].Y, &tj[i].Z);
+    FP_WIPE(&acc.X, &acc.Y, &acc.Z, &two.x, &two.y);
+}
+
+uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
+{
+    ec_jac acc;
+    ec_aff tbl[WIN_ENTRIES], e;
+    uint64_t kk[SC_COMB_WORDS], qq[SC_COMB_WORDS];
+
+    odd_multiples(tbl, WIN_ENTRIES, B);
 
     /* k' = k + q if k is even */
     for (int i = 0; i < 16; i++) {
@@ -388,13 +399,8 @@ uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
     }
     uint64_t ok = ec_proj_to_aff(r, &pacc);
 
-    for (int i = 0; i < WIN_ENTRIES; i++) {
+    for (int i = 0; i < WIN_ENTRIES; i++)
         ec_aff_wipe(&tbl[i]);
-        fp_wipe(&tj[i].X);
-        fp_wipe(&tj[i].Y);
-        fp_wipe(&tj[i].Z);
-    }
-    ec_aff_wipe(&two);
     ec_aff_wipe(&e);
     fp_wipe(&acc.X);
     fp_wipe(&acc.Y);
@@ -404,6 +410,86 @@ uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16])
     fp_wipe(&pacc.Z);
     mcsec_ct_wipe_limbs(kk, SC_COMB_WORDS);
     mcsec_ct_wipe_limbs(qq, SC_COMB_WORDS);
+    return ok;
+}
+
+/* ---- public scalar, secret point ------------------------------------------ */
+
+#define PUB_W 5
+#define PUB_ENTRIES 8 /* odd multiples 1B, 3B, ..., 15B (<= WIN_ENTRIES) */
+#define PUB_MAX_BITS 1000
+
+/* Width-5 NAF of the public k (at most PUB_MAX_BITS bits): digits odd in
+ * [-15, 15] or zero, written to d[0 .. return value). */
+static int wnaf5(int8_t d[PUB_MAX_BITS + 2], const uint64_t k[16])
+{
+    uint64_t t[17];
+    int n = 0;
+    for (int i = 0; i < 16; i++)
+        t[i] = k[i];
+    t[16] = 0;
+    for (;;) {
+        uint64_t any = 0;
+        for (int i = 0; i < 17; i++)
+            any |= t[i];
+        if (any == 0) /* public */
+            break;
+        int8_t digit = 0;
+        if (t[0] & 1) {
+            int m = (int)(t[0] & 31);
+            digit = (int8_t)(m > 15 ? m - 32 : m);
+            if (digit > 0) {
+                t[0] -= (uint64_t)digit; /* the low bits are digit: no borrow */
+            } else {
+                uint64_t c = (uint64_t)-digit; /* t -= digit: add, carry on */
+                for (int i = 0; i < 17 && c != 0; i++) {
+                    t[i] += c;
+                    c = t[i] < c;
+                }
+            }
+        }
+        d[n++] = digit;
+        for (int i = 0; i < 16; i++)
+            t[i] = (t[i] >> 1) | (t[i + 1] << 63);
+        t[16] >>= 1;
+    }
+    return n;
+}
+
+uint64_t ec_mul_pub(ec_aff *r, const ec_aff *B, const uint64_t k[16])
+{
+    int bits = 0;
+    for (int i = 15; i >= 0 && bits == 0; i--)
+        if (k[i] != 0) /* public */
+            bits = 64 * i + 64 - __builtin_clzll(k[i]);
+    if (bits == 0 || bits > PUB_MAX_BITS)
+        return ec_mul_ct(r, B, k);
+
+    int8_t d[PUB_MAX_BITS + 2];
+    int n = wnaf5(d, k);
+    ec_jac acc;
+    ec_aff tbl[PUB_ENTRIES], e = { 0 };
+    odd_multiples(tbl, PUB_ENTRIES, B);
+
+    /* Left to right. The leading digit is positive; before every later
+     * addition acc = [2^s m]B with s >= 5 (wNAF digits are 5 apart) and
+     * 1 <= m, 2^s m < 2^(PUB_MAX_BITS + 1) < q - 15: acc != +-[d]B and
+     * acc != O, so the incomplete formulas are exact. */
+    ec_jac_from_aff(&acc, &tbl[(d[n - 1] - 1) / 2]);
+    for (int i = n - 2; i >= 0; i--) {
+        ec_jac_dbl(&acc, &acc);
+        int di = d[i]; /* public */
+        if (di > 0) {
+            ec_jac_madd(&acc, &acc, &tbl[(di - 1) / 2]);
+        } else if (di < 0) {
+            ec_aff_neg(&e, &tbl[(-di - 1) / 2]);
+            ec_jac_madd(&acc, &acc, &e);
+        }
+    }
+    uint64_t ok = ec_jac_to_aff(r, &acc);
+    for (int i = 0; i < PUB_ENTRIES; i++)
+        ec_aff_wipe(&tbl[i]);
+    FP_WIPE(&e.x, &e.y, &acc.X, &acc.Y, &acc.Z);
     return ok;
 }
 

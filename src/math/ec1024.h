@@ -109,6 +109,13 @@ uint64_t ec_proj_eq_aff_mask(const ec_proj *a, const ec_aff *b);
  * (only for k = 0). */
 uint64_t ec_mul_ct(ec_aff *r, const ec_aff *B, const uint64_t k[16]);
 
+/* r = [k]B for a PUBLIC k in [0, q) and a secret B of order q: width-5
+ * NAF of k, so the sequence of operations depends on k only, never on B.
+ * Scalars above 1000 bits go to ec_mul_ct. Returns all-ones unless the
+ * result is O. For B not of order q the result is some point (or a zero
+ * mask), never a crash. */
+uint64_t ec_mul_pub(ec_aff *r, const ec_aff *B, const uint64_t k[16]);
+
 /* Builds the comb of B (order q). Costs ~1000 doublings + 512 additions. */
 void ec_comb_init(ec_comb *c, const ec_aff *B);
 /* r = [k]B from B's comb, k a SECRET integer in [0, q). */
