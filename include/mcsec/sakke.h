@@ -21,7 +21,8 @@
  *     the pairing's Miller loop over the RSK, whose end point [q+1]K equals K
  *     exactly when K has order q (checked for free), plus <[a]P + Z, K> = g;
  *     mcsec_sakke_decapsulate() with raw bytes does neither (validate once
- *     when the key is provisioned);
+ *     when the key is provisioned); mcsec_sakke_validate_rsk_prepared()
+ *     checks the pairing equation only, as the RFC does;
  *   - Z_T: mcsec_sakke_kms_params_init() checks [q-2]Z = -[2]Z with the comb
  *     it builds anyway; the raw-bytes functions only check the curve equation
  *     (a KMS public key comes from a signed KMS certificate).
