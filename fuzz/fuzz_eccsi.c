@@ -25,6 +25,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mcsec_err e = mcsec_eccsi_verify(kpak, id, id_len, msg_len ? msg : NULL, msg_len, sig);
     if (e != MCSEC_OK && e != MCSEC_ERR_POINT && e != MCSEC_ERR_SCALAR && e != MCSEC_ERR_VERIFY)
         __builtin_trap();
+    /* the prepared verification agrees (the verifier of the last KPAK that
+     * decoded is kept: building one costs ~15 ms) */
+    static mcsec_eccsi_verifier *ver;
+    static uint8_t ver_kpak[65];
+    if (ver == NULL || memcmp(ver_kpak, kpak, 65) != 0) {
+        mcsec_eccsi_verifier *nv = NULL;
+        if (mcsec_eccsi_verifier_new(&nv, kpak) == MCSEC_OK) {
+            mcsec_eccsi_verifier_free(ver);
+            ver = nv;
+            memcpy(ver_kpak, kpak, 65);
+        } else if (e == MCSEC_OK || nv != NULL) {
+            __builtin_trap(); /* a KPAK that cannot be prepared verified something */
+        }
+    }
+    if (ver != NULL && memcmp(ver_kpak, kpak, 65) == 0 &&
+        mcsec_eccsi_verify_prepared(ver, id, id_len, msg_len ? msg : NULL, msg_len, sig) != e)
+        __builtin_trap();
 
     /* The same bytes as a key pair: SSK = sig[0..32), PVT = sig[64..129). */
     mcsec_eccsi_key key;

@@ -13,6 +13,39 @@ static size_t id_len, msg_len;
 static const char *Q_HEX = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
 static const char *P_HEX = "FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF";
 
+/* mcsec_eccsi_verify() and mcsec_eccsi_verify_prepared() must agree on every
+ * input: both run, the prepared one with a verifier for kpak (kept for the
+ * last KPAK seen: building one costs ~15 ms). */
+static mcsec_eccsi_verifier *cached;
+static uint8_t cached_kpak[65];
+
+static mcsec_err verify_both(const uint8_t *kp, const uint8_t *i, size_t il, const uint8_t *m, size_t ml,
+                             const uint8_t *sg)
+{
+    mcsec_err e = mcsec_eccsi_verify(kp, i, il, m, ml, sg);
+    if (kp == NULL) {
+        mcsec_eccsi_verifier *none = NULL;
+        TU_CHECK_ERR(mcsec_eccsi_verifier_new(&none, kp), MCSEC_ERR_ARG);
+        TU_CHECK(none == NULL);
+        TU_CHECK_ERR(mcsec_eccsi_verify_prepared(NULL, i, il, m, ml, sg), MCSEC_ERR_ARG);
+        return e;
+    }
+    if (cached == NULL || memcmp(cached_kpak, kp, 65) != 0) {
+        mcsec_eccsi_verifier_free(cached);
+        cached = NULL;
+        mcsec_err ev = mcsec_eccsi_verifier_new(&cached, kp);
+        if (ev != MCSEC_OK) { /* a malformed KPAK */
+            TU_CHECK_ERR(ev, MCSEC_ERR_POINT);
+            TU_CHECK(cached == NULL);
+            TU_CHECK(e == MCSEC_ERR_POINT || e == MCSEC_ERR_SCALAR || e == MCSEC_ERR_ARG);
+            return e;
+        }
+        memcpy(cached_kpak, kp, 65);
+    }
+    TU_CHECK_ERR(mcsec_eccsi_verify_prepared(cached, i, il, m, ml, sg), e);
+    return e;
+}
+
 static void load_vector(void)
 {
     tu_vectors *tv = tu_vectors_load("eccsi_rfc6507.txt");
@@ -57,7 +90,7 @@ static void test_rfc_vector(void)
     mcsec_rng rng3 = { tu_fixed_rng_fill, &r3 };
     TU_CHECK_ERR(mcsec_eccsi_sign(out_sig, &key, msg, msg_len, &rng3), MCSEC_OK);
     TU_CHECK_MEM(out_sig, sig, 129);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, sig), MCSEC_OK);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, sig), MCSEC_OK);
     mcsec_eccsi_key_wipe(&key);
     TU_CHECK(tu_all_zero(&key, sizeof key));
 }
@@ -69,7 +102,7 @@ static void test_tampering(void)
     for (size_t bit = 0; bit < 129 * 8; bit++) {
         memcpy(bad, sig, 129);
         bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        mcsec_err e = mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad);
+        mcsec_err e = verify_both(kpak, id, id_len, msg, msg_len, bad);
         if (e == MCSEC_OK) {
             TU_CHECK(!"bit flip in signature accepted");
             fprintf(stderr, "  bit %zu\n", bit);
@@ -80,22 +113,22 @@ static void test_tampering(void)
     for (size_t bit = 0; bit < msg_len * 8; bit++) {
         memcpy(m, msg, msg_len);
         m[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, m, msg_len, sig), MCSEC_ERR_VERIFY);
+        TU_CHECK_ERR(verify_both(kpak, id, id_len, m, msg_len, sig), MCSEC_ERR_VERIFY);
     }
     /* truncated / extended message */
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len - 1, sig), MCSEC_ERR_VERIFY);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len - 1, sig), MCSEC_ERR_VERIFY);
     memcpy(m, msg, msg_len);
     m[msg_len] = 0;
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, m, msg_len + 1, sig), MCSEC_ERR_VERIFY);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, m, msg_len + 1, sig), MCSEC_ERR_VERIFY);
     /* wrong identity: "2011-03" instead of "2011-02" */
     memcpy(other_id, id, id_len);
     other_id[6] = '3';
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, other_id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len - 1, msg, msg_len, sig), MCSEC_ERR_VERIFY);
+    TU_CHECK_ERR(verify_both(kpak, other_id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len - 1, msg, msg_len, sig), MCSEC_ERR_VERIFY);
     /* KPAK of another KMS */
     uint8_t ksak2[32], kpak2[65];
     TU_CHECK_ERR(mcsec_eccsi_kms_keygen(ksak2, kpak2, NULL), MCSEC_OK);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak2, id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
+    TU_CHECK_ERR(verify_both(kpak2, id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
 
     /* r or s = 0, = q, > q, all-ones */
     uint8_t q[32], p[32];
@@ -108,33 +141,33 @@ static void test_tampering(void)
     for (size_t i = 0; i < 3; i++) {
         memcpy(bad, sig, 129);
         memcpy(bad, bad_scalars[i], 32);
-        TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
+        TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
         memcpy(bad, sig, 129);
         memcpy(bad + 32, bad_scalars[i], 32);
-        TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
+        TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
     }
     memset(bad, 0, 64); /* r = s = 0 with the real PVT: the wolfSSL 5.5.4 bug case */
     memcpy(bad + 64, pvt, 65);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_SCALAR);
 
     /* PVT: compressed prefix, off the curve, x = p, all zeros */
     memcpy(bad, sig, 129);
     bad[64] = 0x02;
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
     memcpy(bad, sig, 129);
     bad[128] ^= 1;
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
     memcpy(bad, sig, 129);
     memcpy(bad + 65, p, 32);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
     memcpy(bad, sig, 129);
     memset(bad + 64, 0, 65);
     bad[64] = 4;
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, msg, msg_len, bad), MCSEC_ERR_POINT);
     /* a malformed KPAK */
     memcpy(t, kpak, 65);
     t[64] ^= 1;
-    TU_CHECK_ERR(mcsec_eccsi_verify(t, id, id_len, msg, msg_len, sig), MCSEC_ERR_POINT);
+    TU_CHECK_ERR(verify_both(t, id, id_len, msg, msg_len, sig), MCSEC_ERR_POINT);
 
     /* key validation: wrong KPAK, wrong identifier, altered SSK, bad SSK range, bad PVT */
     mcsec_eccsi_key key;
@@ -174,16 +207,16 @@ static void test_round_trips(void)
         TU_CHECK_ERR(mcsec_eccsi_key_init(&key, kp, uid, ul, s, pv), MCSEC_OK);
         TU_CHECK_MEM(key.hs, h, 32);
         TU_CHECK_ERR(mcsec_eccsi_sign(sg, &key, ml ? m : NULL, ml, NULL), MCSEC_OK);
-        TU_CHECK_ERR(mcsec_eccsi_verify(kp, uid, ul, ml ? m : NULL, ml, sg), MCSEC_OK);
+        TU_CHECK_ERR(verify_both(kp, uid, ul, ml ? m : NULL, ml, sg), MCSEC_OK);
         /* a second signature differs (fresh j) and verifies too */
         uint8_t sg2[129];
         TU_CHECK_ERR(mcsec_eccsi_sign(sg2, &key, m, ml, NULL), MCSEC_OK);
         TU_CHECK(memcmp(sg, sg2, 64) != 0);
-        TU_CHECK_ERR(mcsec_eccsi_verify(kp, uid, ul, m, ml, sg2), MCSEC_OK);
+        TU_CHECK_ERR(verify_both(kp, uid, ul, m, ml, sg2), MCSEC_OK);
         /* the signature of one identity does not verify for another */
         if (ul > 0) {
             uid[0] ^= 0x80;
-            TU_CHECK_ERR(mcsec_eccsi_verify(kp, uid, ul, m, ml, sg), MCSEC_ERR_VERIFY);
+            TU_CHECK_ERR(verify_both(kp, uid, ul, m, ml, sg), MCSEC_ERR_VERIFY);
         }
         mcsec_eccsi_key_wipe(&key);
     }
@@ -223,8 +256,8 @@ static void test_errors(void)
     TU_CHECK_ERR(mcsec_eccsi_key_init(NULL, kpak, id, id_len, ssk, pvt), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_eccsi_sign(sg, NULL, msg, msg_len, NULL), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_eccsi_sign(sg, &key, NULL, 5, NULL), MCSEC_ERR_ARG);
-    TU_CHECK_ERR(mcsec_eccsi_verify(kpak, id, id_len, NULL, 5, sig), MCSEC_ERR_ARG);
-    TU_CHECK_ERR(mcsec_eccsi_verify(NULL, id, id_len, msg, msg_len, sig), MCSEC_ERR_ARG);
+    TU_CHECK_ERR(verify_both(kpak, id, id_len, NULL, 5, sig), MCSEC_ERR_ARG);
+    TU_CHECK_ERR(verify_both(NULL, id, id_len, msg, msg_len, sig), MCSEC_ERR_ARG);
     TU_CHECK_ERR(mcsec_eccsi_hs(NULL, kpak, id, id_len, pvt), MCSEC_ERR_ARG);
     mcsec_eccsi_key_wipe(&key);
 
@@ -247,5 +280,6 @@ int main(void)
     test_tampering();
     test_round_trips();
     test_errors();
+    mcsec_eccsi_verifier_free(cached);
     return tu_finish("test_eccsi");
 }

@@ -145,8 +145,13 @@ int main(void)
         /* wolfSSL signs with its own key, mcsec verifies; mcsec signs, wolfSSL verifies */
         TU_CHECK(wolf_sign(sig, wkpak, id, id_len, wssk, wpvt, msg, msg_len));
         TU_CHECK_ERR(mcsec_eccsi_verify(wkpak, id, id_len, msg, msg_len, sig), MCSEC_OK);
+        mcsec_eccsi_verifier *ver = NULL;
+        TU_CHECK_ERR(mcsec_eccsi_verifier_new(&ver, wkpak), MCSEC_OK);
+        TU_CHECK_ERR(mcsec_eccsi_verify_prepared(ver, id, id_len, msg, msg_len, sig), MCSEC_OK);
         msg[0] ^= 1;
         TU_CHECK_ERR(mcsec_eccsi_verify(wkpak, id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
+        TU_CHECK_ERR(mcsec_eccsi_verify_prepared(ver, id, id_len, msg, msg_len, sig), MCSEC_ERR_VERIFY);
+        mcsec_eccsi_verifier_free(ver);
         msg[0] ^= 1;
         TU_CHECK_ERR(mcsec_eccsi_sign(sig, &key, msg, msg_len, NULL), MCSEC_OK);
         TU_CHECK(wolf_verify(wkpak, id, id_len, msg, msg_len, sig));

@@ -406,11 +406,12 @@ mcsec_err mcsec_eccsi_sign(uint8_t sig[129], const mcsec_eccsi_key *key, const u
     return err;
 }
 
-mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t id_len,
+/* RFC 6507 §5.2.2 for kpak (its encoding, hashed into HS) and, when kg is
+ * not NULL, a P-256 group whose generator is KPAK with precomputed
+ * multiples (an mcsec_eccsi_verifier's). */
+static mcsec_err verify_core(const uint8_t kpak[65], const EC_GROUP *kg, const uint8_t *id, size_t id_len,
                              const uint8_t *msg, size_t msg_len, const uint8_t sig[129])
 {
-    if (!kpak || !sig || (!id && id_len) || (!msg && msg_len))
-        return MCSEC_ERR_ARG;
     const uint8_t *r = sig, *s = sig + N, *pvt = sig + 2 * N;
     sc256 rs, ss, hs_s, he_s, a, b, c;
     /* RFC 6507 §5.2.2 step 1 hardening: r, s in [1, q-1] before any arithmetic */
@@ -423,13 +424,13 @@ mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t i
     mcsec_err err = env_init(&e);
     if (err)
         return err;
-    EC_POINT *P = NULL, *K = NULL, *J = EC_POINT_new(e.group);
+    EC_POINT *P = NULL, *K = NULL, *J = EC_POINT_new(e.group), *JK = kg ? EC_POINT_new(kg) : NULL;
     BIGNUM *ba = BN_CTX_get(e.bn), *bb = BN_CTX_get(e.bn), *bc = BN_CTX_get(e.bn);
     uint8_t hs[32], he[32], buf[N];
-    err = J && bc ? MCSEC_OK : MCSEC_ERR_NOMEM;
+    err = J && bc && (JK || !kg) ? MCSEC_OK : MCSEC_ERR_NOMEM;
     if (!err)
         err = point_decode(&P, &e, pvt); /* step 1: PVT on the curve */
-    if (!err)
+    if (!err && !kg)
         err = point_decode(&K, &e, kpak);
     if (!err)
         err = mcsec_eccsi_hs(hs, kpak, id, id_len, pvt);      /* step 2 */
@@ -438,7 +439,9 @@ mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t i
     if (!err) {
         /* steps 4-5: J = [s]([HE]G + [r]([HS]PVT + KPAK))
          *              = [s·HE]G + [s·r·HS]PVT + [s·r]KPAK
-         * in one simultaneous multiplication (all points have prime order q). */
+         * in one simultaneous multiplication (all points have prime order q),
+         * or with a verifier [s·HE]G + [s·r·HS]PVT and [s·r]KPAK from KPAK's
+         * own table. */
         sc256_from_be(&hs_s, hs);
         sc256_reduce(&hs_s);
         sc256_from_be(&he_s, he);
@@ -446,15 +449,21 @@ mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t i
         sc256_mul(&a, &ss, &he_s);
         sc256_mul(&b, &ss, &rs);
         sc256_mul(&c, &b, &hs_s);
-        const EC_POINT *pts[2] = { P, K };
-        const BIGNUM *ks[2] = { bc, bb };
         sc256_to_be(buf, &a);
         int ok = BN_bin2bn(buf, N, ba) != NULL;
         sc256_to_be(buf, &b);
         ok = ok && BN_bin2bn(buf, N, bb) != NULL;
         sc256_to_be(buf, &c);
         ok = ok && BN_bin2bn(buf, N, bc) != NULL;
-        if (!ok || EC_POINTs_mul(e.group, J, ba, 2, pts, ks, e.bn) != 1)
+        if (ok && kg) {
+            ok = EC_POINT_mul(e.group, J, ba, P, bc, e.bn) == 1 && EC_POINT_mul(kg, JK, bb, NULL, NULL, e.bn) == 1 &&
+                 EC_POINT_add(e.group, J, J, JK, e.bn) == 1;
+        } else if (ok) {
+            const EC_POINT *pts[2] = { P, K };
+            const BIGNUM *ks[2] = { bc, bb };
+            ok = EC_POINTs_mul(e.group, J, ba, 2, pts, ks, e.bn) == 1;
+        }
+        if (!ok)
             err = MCSEC_ERR_CRYPTO;
     }
     /* step 6: accept iff J is not the point at infinity and Jx = r */
@@ -467,6 +476,72 @@ mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t i
     EC_POINT_free(P);
     EC_POINT_free(K);
     EC_POINT_free(J);
+    EC_POINT_free(JK);
     env_free(&e);
     return err;
+}
+
+mcsec_err mcsec_eccsi_verify(const uint8_t kpak[65], const uint8_t *id, size_t id_len,
+                             const uint8_t *msg, size_t msg_len, const uint8_t sig[129])
+{
+    if (!kpak || !sig || (!id && id_len) || (!msg && msg_len))
+        return MCSEC_ERR_ARG;
+    return verify_core(kpak, NULL, id, id_len, msg, msg_len, sig);
+}
+
+struct mcsec_eccsi_verifier {
+    uint8_t kpak[65];
+    EC_GROUP *kg; /* P-256 with generator KPAK, multiples precomputed */
+};
+
+mcsec_err mcsec_eccsi_verifier_new(mcsec_eccsi_verifier **out, const uint8_t kpak[65])
+{
+    if (!out)
+        return MCSEC_ERR_ARG;
+    *out = NULL;
+    if (!kpak)
+        return MCSEC_ERR_ARG;
+    eccsi_env e;
+    mcsec_err err = env_init(&e);
+    if (err)
+        return err;
+    EC_POINT *K = NULL;
+    mcsec_eccsi_verifier *v = OPENSSL_zalloc(sizeof *v);
+    BIGNUM *order = BN_CTX_get(e.bn);
+    err = v && order ? MCSEC_OK : MCSEC_ERR_NOMEM;
+    if (!err)
+        err = point_decode(&K, &e, kpak);
+    if (!err) {
+        /* KPAK has order q like every point of P-256 but O (cofactor 1) */
+        v->kg = EC_GROUP_dup(e.group);
+        if (!v->kg || EC_GROUP_get_order(e.group, order, e.bn) != 1 ||
+            EC_GROUP_set_generator(v->kg, K, order, BN_value_one()) != 1 ||
+            EC_GROUP_precompute_mult(v->kg, e.bn) != 1)
+            err = MCSEC_ERR_CRYPTO;
+    }
+    EC_POINT_free(K);
+    env_free(&e);
+    if (err) {
+        mcsec_eccsi_verifier_free(v);
+        return err;
+    }
+    memcpy(v->kpak, kpak, 65);
+    *out = v;
+    return MCSEC_OK;
+}
+
+void mcsec_eccsi_verifier_free(mcsec_eccsi_verifier *v)
+{
+    if (v) {
+        EC_GROUP_free(v->kg);
+        OPENSSL_free(v);
+    }
+}
+
+mcsec_err mcsec_eccsi_verify_prepared(const mcsec_eccsi_verifier *v, const uint8_t *id, size_t id_len,
+                                      const uint8_t *msg, size_t msg_len, const uint8_t sig[129])
+{
+    if (!v || !sig || (!id && id_len) || (!msg && msg_len))
+        return MCSEC_ERR_ARG;
+    return verify_core(v->kpak, v->kg, id, id_len, msg, msg_len, sig);
 }
