@@ -1,9 +1,9 @@
 /* F_p arithmetic for the SAKKE prime; see fp.h. The Montgomery product is
- * generated, fully unrolled code (a 16-limb product is the hot spot of every
- * SAKKE operation: the pairing alone needs ~7500): fp_mont16_adx.h
- * (mulx/adcx/adox, built with MCSEC_X86_ADX), else fp_mont16.h (mulq inline
- * assembly on x86-64, the portable C version elsewhere or with
- * MCSEC_PORTABLE_C). */
+ * the hot spot of every SAKKE operation (the pairing alone needs ~7500), in
+ * one of four builds: fp_mont16_ifma.h (AVX-512 IFMA, built with
+ * MCSEC_X86_IFMA), fp_mont16_adx.h (generated mulx/adcx/adox code, built
+ * with MCSEC_X86_ADX), else fp_mont16.h (mulq inline assembly on x86-64,
+ * the portable C version elsewhere or with MCSEC_PORTABLE_C). */
 #include "math/fp.h"
 
 #include <string.h>
@@ -152,7 +152,18 @@ static inline void fp_final_sub2(uint64_t *r, const uint64_t *res);
  * (-DMCSEC_X86_ADX=ON, the default when the build host has both; see
  * CMakeLists.txt). fp_mont16.h then only provides p and -p^-1 mod 2^64: its
  * mulq functions stay unused. */
-#if defined(MCSEC_X86_ADX) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&     \
+#if defined(MCSEC_X86_IFMA) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&    \
+    !defined(MCSEC_PORTABLE_C)
+/* AVX-512 IFMA products (-DMCSEC_X86_IFMA=ON, the default when the build
+ * host has avx512f, avx512vl and avx512ifma) replace the three Montgomery
+ * products; fp_mont16.h still provides p for the rest of this file. */
+#define FP_IFMA 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "math/fp_mont16.h"
+#pragma GCC diagnostic pop
+#include "math/fp_mont16_ifma.h"
+#elif defined(MCSEC_X86_ADX) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&   \
     !defined(MCSEC_PORTABLE_C)
 #define FP_ADX 1
 #pragma GCC diagnostic push
@@ -194,7 +205,11 @@ static inline void fp_final_sub2(uint64_t *r, const uint64_t *res)
     fp_final_sub(r, t);
 }
 
-#ifdef FP_ADX
+#if defined(FP_IFMA)
+#define FP_MONT_MUL fp_mont_mul16_ifma
+#define FP_MONT_MULADD fp_mont_muladd16_ifma
+#define FP_MONT_SQR fp_mont_sqr16_ifma
+#elif defined(FP_ADX)
 #define FP_MONT_MUL fp_mont_mul16_adx
 #define FP_MONT_MULADD fp_mont_muladd16_adx
 #define FP_MONT_SQR fp_mont_sqr16_adx
