@@ -41,12 +41,13 @@ if(MCSEC_X86_IFMA)
     mcsec_variant_test(${t} mcsec_noifma_obj noifma)
   endforeach()
   set(MCSEC_CT_OBJ mcsec_noifma_obj)
-  # the IFMA products are straight-line code without data-dependent
-  # addresses (what valgrind would otherwise have checked for them); not
-  # with the sanitizers, whose checks add branches to every function
+  # the AVX-512 code (the IFMA products, the table scan) checked on the
+  # object code for secret-dependent branches and addresses (what valgrind
+  # would otherwise have checked); not with the sanitizers, whose checks
+  # add branches to every function
   if(NOT MCSEC_SANITIZE)
-    add_test(NAME ifma_straightline
-             COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ifma_straightline.py $<TARGET_OBJECTS:mcsec_obj>)
+    add_test(NAME ifma_ctcheck
+             COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ifma_ctcheck.py $<TARGET_OBJECTS:mcsec_obj>)
   endif()
   mcsec_add_test(test_fp_ifma ${CMAKE_CURRENT_LIST_DIR}/test_fp_ifma.c)
 endif()

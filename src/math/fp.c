@@ -268,6 +268,29 @@ void fp_sub(fp *r, const fp *a, const fp *b)
         FP_ADDC(c, d[i], fp_p_limbs[i] & m, r->v[i]);
 }
 
+#if defined(FP_IFMA)
+/* The IFMA build's CPUs have AVX-512: two 64-octet vectors per entry, a
+ * quarter of the instructions of the 16-octet version. The selection is an
+ * AND with an all-ones or all-zero vector, not a mask register: a masked
+ * load may skip the memory of masked-off lanes, which would make the cache
+ * lines touched depend on idx. Every entry is loaded whole and the loop
+ * bound is the public n; tests/ifma_ctcheck.py checks the compiled
+ * loop (no branch on, and no address from, a value derived from idx or the
+ * table, no masked memory operand). */
+__attribute__((target("avx512f"))) void fp_ct_lookup(fp *r, const void *base, size_t stride, size_t n,
+                                                     uint64_t idx)
+{
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+    for (size_t m = 0; m < n; m++) {
+        const uint8_t *e = (const uint8_t *)base + m * stride;
+        const __m512i sel = _mm512_set1_epi64((long long)ct_mask_eq_u64(idx, m));
+        a0 = _mm512_or_si512(a0, _mm512_and_si512(sel, _mm512_loadu_si512((const void *)e)));
+        a1 = _mm512_or_si512(a1, _mm512_and_si512(sel, _mm512_loadu_si512((const void *)(e + 64))));
+    }
+    _mm512_storeu_si512((void *)r->v, a0);
+    _mm512_storeu_si512((void *)(r->v + 8), a1);
+}
+#else
 /* The accumulators are eight 128-bit vectors (GCC/clang vector extension,
  * lowered to SSE2 / NEON / scalar code), each loaded, masked and OR-ed one at
  * a time: loading a whole entry into an array first made GCC copy it to the
@@ -299,6 +322,7 @@ void fp_ct_lookup(fp *r, const void *base, size_t stride, size_t n, uint64_t idx
     fp_v2 out[8] = { a0, a1, a2, a3, a4, a5, a6, a7 };
     memcpy(r->v, out, sizeof out);
 }
+#endif
 
 void fp_neg(fp *r, const fp *a)
 {

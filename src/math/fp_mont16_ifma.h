@@ -35,8 +35,9 @@
  * operands (the constant tables are read whole at fixed offsets), the final
  * carry propagation is mask arithmetic and the subtraction a mask blend.
  * valgrind cannot execute AVX-512, so ct_sakke checks the same callers on
- * the mulx build instead; tests/ifma_straightline.sh checks the compiled
- * functions for branches and data-dependent addresses. The digit arrays
+ * the mulx build instead; tests/ifma_ctcheck.py checks these compiled
+ * functions (taint analysis of the object code: no branch on and no
+ * address from a value derived from the operands). The digit arrays
  * of b and d (secret) are wiped on return.
  *
  * Measured on this project's machine (AMD EPYC, family 0x1A / Zen 5;
