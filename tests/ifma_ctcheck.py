@@ -67,7 +67,7 @@ def split_ops(args):
     return [o for o in re.split(r",(?![^(]*\))", args) if o]
 
 
-def analyse(name, lines, report):
+def analyse(name, lines):
     nargs, secret_args = FUNCS[name]
     entry = {"rsp", "rbp", "rip"} | {ARG_REGS[i] for i in range(nargs) if i not in secret_args}
     insns = []
@@ -80,22 +80,19 @@ def analyse(name, lines, report):
         if re.match(r"(rex\.\w+ |cs |ds |data16 )*nop|^(cs|ds|data16)$|^endbr64|^vzeroupper|^ret|^leave", ins):
             continue
         insns.append((addr, ins))
-    loops = any(re.match(r"j\w+\s+([0-9a-f]+)", i) and int(re.match(r"j\w+\s+([0-9a-f]+)", i).group(1), 16) <= a
-                for a, i in insns)
+    targets = [(a, re.match(r"j\w+\s+([0-9a-f]+)", i)) for a, i in insns]
+    loops = any(m and int(m.group(1), 16) <= a for a, m in targets)
     start = set(entry)
-    for _ in range(20):
-        pub, slots, flags, bad = scan(name, insns, start, report)
-        if not loops:
+    while True:
+        pub, bad = scan(insns, start)
+        # the loop head sees entry and back edge: public only if public on both
+        new_start = start & (pub | {"rsp", "rbp", "rip"})
+        if not loops or new_start == start:
             return bad
-        new_start = start & (pub | set())  # the loop head: entry merged with the back edge
-        new_start |= {"rsp", "rbp", "rip"} & start
-        if new_start == start:
-            return bad
-        start = new_start
-    return bad + ["no fixed point"]
+        start = new_start  # shrinks each time: terminates
 
 
-def scan(name, insns, start, report):
+def scan(insns, start):
     pub = set(start)
     slots = set()   # public stack slots (spills)
     flags = True
@@ -183,7 +180,7 @@ def scan(name, insns, start, report):
             r = canon(dst_clean[1:])
             if r is not None:
                 (pub.add if is_pub else pub.discard)(r)
-    return pub, slots, flags, bad
+    return pub, bad
 
 
 def selftest():
@@ -220,7 +217,7 @@ def selftest():
     ]
     ok = True
     for i, (fn, body, good) in enumerate(cases):
-        if (not analyse(fn, body, False)) != good:
+        if (not analyse(fn, body)) != good:
             print("ifma_ctcheck: self-test case %d misjudged" % i)
             ok = False
     return ok
@@ -251,7 +248,7 @@ def main():
             print("ifma_ctcheck: %s not found in %s" % (name, obj))
             fail = True
             continue
-        bad = analyse(name, funcs[name], True)
+        bad = analyse(name, funcs[name])
         for b in sorted(set(bad)):
             print("ifma_ctcheck: %s: %s" % (name, b))
         print("ifma_ctcheck: %s: %d instructions, %s" % (name, len(funcs[name]), "FAIL" if bad else "ok"))

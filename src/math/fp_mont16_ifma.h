@@ -98,14 +98,6 @@ static const uint64_t fp_ifma_q2[24] __attribute__((aligned(64))) = {
 #define FP_IFMA_C1 0x466506c1af04eULL /* k0*p1 mod 2^52 */
 #define FP_IFMA_P0 0xd807afea85febULL
 #define FP_IFMA_P1 0x10ac7ace87666ULL
-#define FP_IFMA_P2 0x9857db080c5dfULL
-/* 64 -> 52-bit limbs of x*2^0: lane k = (x[ilo] >> sr | x[ihi] << sl) & (2^52-1), masked */
-static const uint64_t fp_ifma_in0_ilo[24] __attribute__((aligned(64))) = {0, 0, 1, 2, 3, 4, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12, 13, 13, 14, 15, 0, 1, 1, 2};
-static const uint64_t fp_ifma_in0_ihi[24] __attribute__((aligned(64))) = {1, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 14, 14, 15, 0, 1, 2, 2, 3};
-static const uint64_t fp_ifma_in0_sr[24] __attribute__((aligned(64))) = {0, 52, 40, 28, 16, 4, 56, 44, 32, 20, 8, 60, 48, 36, 24, 12, 0, 52, 40, 28, 16, 4, 56, 44};
-static const uint64_t fp_ifma_in0_sl[24] __attribute__((aligned(64))) = {64, 12, 24, 36, 48, 60, 8, 20, 32, 44, 56, 4, 16, 28, 40, 52, 64, 12, 24, 36, 48, 60, 8, 20};
-#define FP_IFMA_IN0_MLO 0x0fffffu
-#define FP_IFMA_IN0_MHI 0x07ffffu
 /* 64 -> 52-bit limbs of x*2^16: lane k = (x[ilo] >> sr | x[ihi] << sl) & (2^52-1), masked */
 static const uint64_t fp_ifma_in16_ilo[24] __attribute__((aligned(64))) = {15, 0, 1, 2, 3, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 11, 12, 13, 14, 15, 0, 0, 1, 2};
 static const uint64_t fp_ifma_in16_ihi[24] __attribute__((aligned(64))) = {0, 1, 2, 3, 4, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12, 12, 13, 14, 15, 0, 1, 1, 2, 3};
@@ -121,7 +113,7 @@ static const uint64_t fp_ifma_out_s0[16] __attribute__((aligned(64))) = {0, 12, 
 static const uint64_t fp_ifma_out_s1[16] __attribute__((aligned(64))) = {52, 40, 28, 16, 4, 44, 32, 20, 8, 48, 36, 24, 12, 52, 40, 28};
 static const uint64_t fp_ifma_out_s2[16] __attribute__((aligned(64))) = {104, 92, 80, 68, 56, 96, 84, 72, 60, 100, 88, 76, 64, 104, 92, 80};
 
-/* x (16 64-bit limbs) -> 52-bit limbs of x*2^OFF (OFF = 0 or 16) in three zmm */
+/* x (16 64-bit limbs) -> 52-bit limbs of x*2^OFF (OFF = 16: the tables exist for it only) in three zmm */
 #define FP_IFMA_CONV_IN(out, x, OFF)                                                               \
     do {                                                                                           \
         const __m512i x0_ = _mm512_loadu_si512((const void *)(x));                                 \

@@ -23,8 +23,8 @@ out.write("/* 2^1040 - p and 2^1040 - 2p: V + these carries out of bit 1040 iff 
 out.write(arr("fp_ifma_q1", l52(2**1040 - p))); out.write(arr("fp_ifma_q2", l52(2**1040 - 2*p)))
 out.write("#define FP_IFMA_K0 0x%013xULL /* -p^-1 mod 2^52 */\n" % k0)
 out.write("#define FP_IFMA_C1 0x%013xULL /* k0*p1 mod 2^52 */\n" % (k0*P[1] % (1<<52)))
-out.write("#define FP_IFMA_P0 0x%013xULL\n#define FP_IFMA_P1 0x%013xULL\n#define FP_IFMA_P2 0x%013xULL\n" % (P[0], P[1], P[2]))
-for off in (0,16):
+out.write("#define FP_IFMA_P0 0x%013xULL\n#define FP_IFMA_P1 0x%013xULL\n" % (P[0], P[1]))
+for off in (16,):  # only a 2^16-shifted operand is converted
     ilo=[];ihi=[];sr=[];sl=[];mlo=0;mhi=0
     for k in range(24):
         pos=52*k-off; q=pos//64; s=pos-64*q
